@@ -1,0 +1,1 @@
+"""Contacts, assessments, care plans, interventions, outcome measures and discharge."""

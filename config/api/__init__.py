@@ -1,0 +1,1 @@
+"""API plumbing shared by every app: authentication to tenant context, errors, pagination."""

@@ -1,0 +1,9 @@
+"""Local development: DEBUG on, demo password set, no HTTPS."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "local-development-only-not-secret")
+os.environ.setdefault("DJANGO_DEBUG", "true")
+os.environ.setdefault("DEMO_PASSWORD", "demo-password-2026")
+
+from config.settings.base import *  # noqa: E402, F403

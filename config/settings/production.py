@@ -1,0 +1,35 @@
+"""Production: every secret from the environment, HTTPS only, `check --deploy` clean.
+
+Refuses to start without DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL and REDIS_URL.
+"""
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+for _name in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"):
+    if not os.environ.get(_name):
+        raise ImproperlyConfigured(f"Production settings need the environment variable {_name}.")
+
+from config.settings.base import *  # noqa: E402, F403
+from config.env import env_bool, env_int  # noqa: E402
+
+if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure"):  # noqa: F405
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a long random value (50+ characters).")
+if DEBUG:  # noqa: F405
+    raise ImproperlyConfigured("DJANGO_DEBUG must not be true in production.")
+if DEMO_PASSWORD:  # noqa: F405
+    raise ImproperlyConfigured("DEMO_PASSWORD must not be set in production.")
+
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+CSRF_COOKIE_HTTPONLY = True
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+}
+STATIC_ROOT = BASE_DIR / "staticfiles"  # noqa: F405

@@ -1,0 +1,1 @@
+"""Tenancy and the people who work there: tenants, organisations, teams, memberships, audit."""

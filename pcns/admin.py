@@ -1,0 +1,330 @@
+"""Django admin for tenant administrators, scoped to their own tenant.
+
+Objects of another tenant are invisible (the queryset is scoped and row-level security backs it)
+and their URLs answer 404. Every save and delete writes an AuditEvent in the same transaction;
+Django's own admin LogEntry is not written, since it would copy object names out of the tenant.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.http import Http404
+
+from pcns import permissions
+from pcns.models import (
+    AuditEvent,
+    IntakePause,
+    Membership,
+    Organisation,
+    OrganisationKind,
+    Team,
+    TeamMembership,
+    Tenant,
+    User,
+)
+from pcns.services import audited_delete, audited_save, membership_sync_staff_flag
+
+admin.site.site_header = "Community mental health: administration"
+admin.site.site_title = "Administration"
+admin.site.index_title = "Your place's organisations, teams and staff"
+
+
+class NoLogEntryMixin:
+    def log_addition(self, *args, **kwargs):
+        return None
+
+    def log_change(self, *args, **kwargs):
+        return None
+
+    def log_deletion(self, *args, **kwargs):
+        return None
+
+    def log_deletions(self, *args, **kwargs):
+        return None
+
+
+class TenantScopedAdmin(NoLogEntryMixin, admin.ModelAdmin):
+    """Base for tenant-owned models: scoped queryset, role-based access, audited writes."""
+
+    def _tenant_id(self, request):
+        tenant = getattr(request, "tenant", None)
+        return tenant.pk if tenant else None
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(tenant_id=self._tenant_id(request))
+
+    def _allowed(self, request) -> bool:
+        return permissions.can_administer_tenant(request.user)
+
+    def has_module_permission(self, request):
+        return self._allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_add_permission(self, request):
+        return self._allowed(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        if any(f.name == "tenant" for f in related._meta.fields):
+            kwargs["queryset"] = related._default_manager.filter(
+                tenant_id=self._tenant_id(request)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Another tenant's object and a missing one look the same: 404.
+        raise Http404
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.tenant_id = self._tenant_id(request)
+        audited_save(instance=obj, actor=request.user, changed=form.changed_data if change else None)
+
+    def delete_model(self, request, obj):
+        audited_delete(instance=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            audited_delete(instance=obj, actor=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            audited_delete(instance=obj, actor=request.user)
+        for obj in instances:
+            if obj._state.adding:
+                obj.tenant_id = self._tenant_id(request)
+            audited_save(instance=obj, actor=request.user, changed=[
+                f.name for f in obj._meta.concrete_fields if f.name not in {"id", "tenant"}
+            ])
+        formset.save_m2m()
+
+
+class TenantScopedInline(admin.TabularInline):
+    extra = 0
+
+    def get_queryset(self, request):
+        tenant = getattr(request, "tenant", None)
+        return super().get_queryset(request).filter(tenant_id=tenant.pk if tenant else None)
+
+    def _allowed(self, request) -> bool:
+        return permissions.can_administer_tenant(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_add_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        tenant = getattr(request, "tenant", None)
+        if any(f.name == "tenant" for f in related._meta.fields):
+            kwargs["queryset"] = related._default_manager.filter(
+                tenant_id=tenant.pk if tenant else None
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Tenant)
+class TenantAdmin(NoLogEntryMixin, admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    readonly_fields = ["slug", "created_at"]
+
+    def get_queryset(self, request):
+        tenant = getattr(request, "tenant", None)
+        return super().get_queryset(request).filter(pk=tenant.pk if tenant else None)
+
+    def has_module_permission(self, request):
+        return permissions.can_administer_tenant(request.user)
+
+    has_view_permission = TenantScopedAdmin.has_view_permission
+    has_change_permission = TenantScopedAdmin.has_change_permission
+    _allowed = TenantScopedAdmin._allowed
+
+    def has_add_permission(self, request):
+        return False  # new places are created by the platform team (manage.py create_tenant)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        raise Http404
+
+    def save_model(self, request, obj, form, change):
+        audited_save(instance=obj, actor=request.user, changed=form.changed_data)
+
+
+class IntakePauseInline(TenantScopedInline):
+    model = IntakePause
+    fields = ["starts_on", "ends_on", "reason"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(TenantScopedAdmin):
+    list_display = ["name", "kind", "ods_code", "parent", "go_live_date"]
+    list_filter = ["kind"]
+    search_fields = ["name", "ods_code"]
+    fields = ["name", "kind", "ods_code", "parent", "go_live_date"]
+    inlines = [IntakePauseInline]
+
+    def get_inlines(self, request, obj):
+        return [IntakePauseInline] if obj and obj.kind == OrganisationKind.PCN else []
+
+
+@admin.register(Team)
+class TeamAdmin(TenantScopedAdmin):
+    list_display = ["name", "kind", "host", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name"]
+    fields = ["name", "kind", "host", "is_active"]
+
+
+class TeamMembershipInline(TenantScopedInline):
+    model = TeamMembership
+    fields = ["team"]
+    verbose_name = "team"
+    verbose_name_plural = "teams"
+
+
+@admin.register(Membership)
+class MembershipAdmin(TenantScopedAdmin):
+    list_display = ["user", "role", "employer", "honorary_contract", "wte", "is_active"]
+    list_filter = ["role", "honorary_contract", "is_active"]
+    search_fields = ["user__email", "user__first_name", "user__last_name"]
+    fields = ["user", "role", "employer", "honorary_contract", "wte", "is_active"]
+    inlines = [TeamMembershipInline]
+    list_select_related = ["user", "employer"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            # Only people not yet placed anywhere, or already in this tenant.
+            tenant_id = self._tenant_id(request)
+            kwargs["queryset"] = User.objects.filter(
+                membership__isnull=True
+            ) | User.objects.filter(membership__tenant_id=tenant_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        membership_sync_staff_flag(membership=obj)
+
+
+class MembershipInline(admin.StackedInline):
+    model = Membership
+    fields = ["role", "employer", "honorary_contract", "wte", "is_active"]
+    min_num = 1
+    max_num = 1
+    can_delete = False
+
+    has_view_permission = TenantScopedInline.has_view_permission
+    has_add_permission = TenantScopedInline.has_add_permission
+    has_change_permission = TenantScopedInline.has_change_permission
+    _allowed = TenantScopedInline._allowed
+    formfield_for_foreignkey = TenantScopedInline.formfield_for_foreignkey
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(User)
+class UserAdmin(NoLogEntryMixin, DjangoUserAdmin):
+    """Staff accounts of this tenant. Tenant admins see only people with a membership here."""
+
+    ordering = ["last_name", "first_name"]
+    list_display = ["email", "first_name", "last_name", "is_active"]
+    search_fields = ["email", "first_name", "last_name"]
+    list_filter = ["is_active"]
+    form = UserChangeForm
+    add_form = AdminUserCreationForm
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Name", {"fields": ["first_name", "last_name"]}),
+        ("Access", {"fields": ["is_active"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"],
+                "fields": ["email", "first_name", "last_name", "password1", "password2"]}),
+    ]
+    inlines = [MembershipInline]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser and getattr(request, "tenant", None) is None:
+            return queryset
+        tenant = getattr(request, "tenant", None)
+        return queryset.filter(membership__tenant_id=tenant.pk if tenant else None)
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser or permissions.can_administer_tenant(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    has_add_permission = has_module_permission
+    has_change_permission = has_view_permission
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        raise Http404
+
+    def save_model(self, request, obj, form, change):
+        if getattr(request, "tenant", None) is None:
+            super().save_model(request, obj, form, change)
+            return
+        audited_save(
+            instance=obj, actor=request.user, changed=form.changed_data if change else None
+        )
+
+    def save_formset(self, request, form, formset, change):
+        tenant = getattr(request, "tenant", None)
+        for obj in formset.save(commit=False):
+            if obj._state.adding:
+                obj.tenant_id = tenant.pk
+            audited_save(instance=obj, actor=request.user, changed=[
+                f.name for f in obj._meta.concrete_fields if f.name not in {"id", "tenant"}
+            ])
+            membership_sync_staff_flag(membership=obj)
+        formset.save_m2m()
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(TenantScopedAdmin):
+    """Read-only: the audit log is append-only."""
+
+    list_display = ["at", "actor_label", "action", "target_type", "target_id"]
+    list_filter = ["action", "target_type"]
+    search_fields = ["target_id", "actor_label"]
+    date_hierarchy = "at"
+    readonly_fields = ["at", "actor", "actor_label", "action", "target_type", "target_id",
+                       "fields", "note"]
+
+    def has_view_permission(self, request, obj=None):
+        return permissions.can_view_audit_log(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

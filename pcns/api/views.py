@@ -1,0 +1,61 @@
+"""Read-only API over organisations, teams and staff. Querysets are the selectors."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from pcns import selectors
+from pcns.api import filters, serializers
+
+
+class MeView(APIView):
+    @extend_schema(responses=serializers.MeOutput, summary="The signed-in user's membership")
+    def get(self, request):
+        return Response(serializers.MeOutput(request.membership).data)
+
+
+class _ListDetailViewSet(viewsets.ReadOnlyModelViewSet):
+    list_serializer: type
+    detail_serializer: type
+
+    def get_serializer_class(self):
+        return self.detail_serializer if self.action == "retrieve" else self.list_serializer
+
+
+class OrganisationViewSet(_ListDetailViewSet):
+    """Organisations of the caller's place: ICB, place, LCPs, PCNs, practices, trusts, VCSEs."""
+
+    filterset_class = filters.OrganisationFilter
+    list_serializer = serializers.OrganisationListOutput
+    detail_serializer = serializers.OrganisationDetailOutput
+
+    def get_queryset(self):
+        queryset = selectors.organisation_list_for_user(self.request.user).order_by("name")
+        if self.action == "retrieve":
+            queryset = queryset.prefetch_related("intake_pauses")
+        return queryset
+
+
+class TeamViewSet(_ListDetailViewSet):
+    """Teams the caller may see."""
+
+    filterset_class = filters.TeamFilter
+    list_serializer = serializers.TeamListOutput
+    detail_serializer = serializers.TeamDetailOutput
+
+    def get_queryset(self):
+        return selectors.team_list_for_user(self.request.user).order_by("name")
+
+
+class StaffViewSet(_ListDetailViewSet):
+    """Staff memberships the caller may see (their colleagues; everyone for leads and admins)."""
+
+    filterset_class = filters.StaffFilter
+    list_serializer = serializers.StaffListOutput
+    detail_serializer = serializers.StaffDetailOutput
+
+    def get_queryset(self):
+        return selectors.staff_list_for_user(self.request.user).order_by(
+            "user__last_name", "user__first_name"
+        )

@@ -1,0 +1,39 @@
+"""What every page's shell needs: the tenant, the user and the navigation for their role."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from pcns import permissions
+from pcns.roles import landing_url_name
+
+
+def navigation_for(request) -> list[dict[str, str]]:
+    user = request.user
+    membership = getattr(request, "membership", None)
+    if not user.is_authenticated or membership is None:
+        return []
+    items = [{"label": "Home", "href": reverse(landing_url_name(membership.role))}]
+    if permissions.can_view_team_lead_home(user) or permissions.can_view_clinician_home(user):
+        items.append({"label": "Teams", "href": reverse("pcns:team-list")})
+    if permissions.can_view_programme_home(user):
+        items.append({"label": "Organisations", "href": reverse("pcns:organisation-list")})
+    if permissions.can_administer_tenant(user):
+        items.append({"label": "Administration", "href": reverse("admin:index")})
+    items.append({"label": "API", "href": reverse("api:docs")})
+    path = request.path
+    for item in items:
+        item["current"] = path == item["href"] or (
+            item["href"] != "/" and path.startswith(item["href"])
+        )
+    return items
+
+
+def shell(request) -> dict:
+    membership = getattr(request, "membership", None)
+    return {
+        "membership": membership,
+        "tenant": getattr(request, "tenant", None),
+        "navigation": navigation_for(request),
+        "csp_nonce": getattr(request, "csp_nonce", ""),
+    }

@@ -1,0 +1,58 @@
+"""Switching the default connection to the database owner role, for schema work only.
+
+The web process and the workers connect as the application role (DATABASE_URL), which cannot
+create tables, bypass row-level security or rewrite the audit log. Migrations, and emptying the
+database between browser tests, need the owner role (DATABASE_OWNER_URL).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.db import connections
+
+# Tables the application role may read and append to, but never change or delete from.
+APPEND_ONLY_TABLES = ["pcns_auditevent"]
+
+
+@contextlib.contextmanager
+def owner_connection(alias: str = "default") -> Iterator[None]:
+    owner = getattr(settings, "DATABASE_OWNER", None)
+    conn = connections[alias]
+    if not owner or owner["USER"] == conn.settings_dict["USER"]:
+        yield
+        return
+    saved = {key: conn.settings_dict[key] for key in ("USER", "PASSWORD")}
+    conn.close()
+    conn.settings_dict.update(USER=owner["USER"], PASSWORD=owner["PASSWORD"])
+    try:
+        yield
+    finally:
+        conn.close()
+        conn.settings_dict.update(saved)
+
+
+def application_role(alias: str = "default") -> str | None:
+    """The role the application connects as, when it differs from the owner."""
+    owner = getattr(settings, "DATABASE_OWNER", None)
+    app_user = settings.DATABASES[alias]["USER"]
+    if not owner or owner["USER"] == app_user:
+        return None
+    return app_user
+
+
+def grant_application_role(role: str | None, alias: str = "default") -> None:
+    """Give the application role row access to every table (run as the owner after migrate)."""
+    if role is None:
+        return
+    quoted = connections[alias].ops.quote_name(role)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(f"GRANT USAGE ON SCHEMA public TO {quoted}")
+        cursor.execute(
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}"
+        )
+        cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}")
+        for table in APPEND_ONLY_TABLES:
+            cursor.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM {quoted}")

@@ -1,0 +1,31 @@
+"""Load the demo tenants (Sheffield and Leeds): organisations, teams and staff."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from pcns import demo, demo_data
+
+
+class Command(BaseCommand):
+    help = "Load the demo tenants. With --if-empty, only those not loaded yet."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--if-empty", action="store_true",
+                            help="Skip tenants that are already loaded instead of failing.")
+
+    def handle(self, *args, **options):
+        if not settings.DEMO_PASSWORD:
+            raise CommandError("Set DEMO_PASSWORD: demo data is for local and test use only.")
+        demo_data.validate()
+        for spec in demo_data.TENANTS:
+            tenant_id = demo.demo_id(spec["slug"])
+            if demo.tenant_exists(tenant_id):
+                if options["if_empty"]:
+                    self.stdout.write(f"{spec['name']}: already loaded")
+                    continue
+                raise CommandError(f"{spec['name']} is already loaded.")
+            demo.load_tenant(spec, password=settings.DEMO_PASSWORD)
+            self.stdout.write(self.style.SUCCESS(
+                f"{spec['name']}: {len(spec['organisations'])} organisations, "
+                f"{len(spec['teams'])} teams, {len(spec['staff'])} staff"
+            ))

@@ -1,0 +1,38 @@
+"""Request middleware: tenant context from the signed-in user, and sign-in required by default."""
+
+from __future__ import annotations
+
+from django.contrib.auth.middleware import LoginRequiredMiddleware
+
+from pcns.tenancy import activate_for_request, deactivate
+
+
+class TenantContextMiddleware:
+    """Set the tenant context for the whole request from the user's membership, and clear it
+    afterwards so a pooled connection never carries one request's tenant into the next."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.membership = None
+        request.tenant = None
+        try:
+            if request.user.is_authenticated:
+                activate_for_request(request, request.user)
+            return self.get_response(request)
+        finally:
+            deactivate()
+
+
+class SignInRequiredMiddleware(LoginRequiredMiddleware):
+    """Every page needs a signed-in user unless its view says otherwise.
+
+    The API authenticates inside DRF (sessions or tokens) and answers 401/403 in its own error
+    shape, so it is left to DRF; static files are served before this runs.
+    """
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.path_info.startswith("/api/"):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)

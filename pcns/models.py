@@ -1,0 +1,302 @@
+"""Tenancy, organisations, teams, staff memberships and the audit log.
+
+Every tenant-owned table carries a non-null ``tenant`` column (child rows too) and is protected by
+a PostgreSQL row-level security policy (see pcns/rls.py and docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Tenant(models.Model):
+    """A place or system (Sheffield, Leeds): owns data, settings and staff."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=120)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TenantOwned(models.Model):
+    """Base for every table that belongs to one tenant."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class OrganisationKind(models.TextChoices):
+    ICB = "icb", "Integrated care board"
+    PLACE = "place", "Place"
+    LCP = "lcp", "Local care partnership"
+    PCN = "pcn", "Primary care network"
+    GP_PRACTICE = "gp_practice", "GP practice"
+    MH_TRUST = "mh_trust", "Mental health trust"
+    LOCAL_AUTHORITY = "local_authority", "Local authority"
+    VCSE = "vcse", "VCSE organisation"
+    VCSE_ALLIANCE = "vcse_alliance", "VCSE alliance"
+    GP_FEDERATION = "gp_federation", "GP federation"
+
+
+ods_code_validator = RegexValidator(
+    r"^[A-Z0-9]{3,10}$", "Enter an ODS code: 3 to 10 capital letters and digits."
+)
+
+
+class Organisation(TenantOwned):
+    kind = models.CharField(max_length=20, choices=OrganisationKind.choices)
+    name = models.CharField(max_length=200)
+    ods_code = models.CharField(
+        "ODS code", max_length=10, blank=True, validators=[ods_code_validator]
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    go_live_date = models.DateField(
+        "went live in the new model on",
+        null=True,
+        blank=True,
+        help_text="PCNs only: the date the PCN began running the new community model.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "ods_code"],
+                condition=~Q(ods_code=""),
+                name="organisation_ods_code_unique_in_tenant",
+            ),
+            models.CheckConstraint(
+                condition=Q(go_live_date__isnull=True) | Q(kind="pcn"),
+                name="organisation_go_live_only_for_pcns",
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "kind"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.go_live_date and self.kind != OrganisationKind.PCN:
+            raise ValidationError({"go_live_date": "Only a PCN has a go-live date."})
+        if self.parent_id and self.parent_id == self.id:
+            raise ValidationError({"parent": "An organisation cannot be its own parent."})
+        if self.parent_id and self.parent.tenant_id != self.tenant_id:
+            raise ValidationError({"parent": "Choose an organisation in the same place."})
+
+
+class IntakePause(TenantOwned):
+    """A period when a PCN is closed to new referrals (e.g. to clear a backlog)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="intake_pauses"
+    )
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True, help_text="Leave blank while it continues.")
+    reason = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="intake_pause_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} paused from {self.starts_on}"
+
+    def clean(self) -> None:
+        if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": "The pause must end on or after its start."})
+        if self.organisation_id and self.organisation.kind != OrganisationKind.PCN:
+            raise ValidationError({"organisation": "Only a PCN's intake can be paused."})
+
+    def covers(self, day) -> bool:
+        return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
+
+
+class TeamKind(models.TextChoices):
+    PCN_TEAM = "pcn_team", "PCN mental health team"
+    HUB = "hub", "Hub"
+    CITY_WIDE = "city_wide", "City-wide team"
+    VCSE_SERVICE = "vcse_service", "VCSE service team"
+
+
+class Team(TenantOwned):
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=TeamKind.choices)
+    host = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="teams")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="team_name_unique_in_tenant")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    MHP = "mhp", "Mental health practitioner"
+    CLINICAL_LEAD = "clinical_lead", "Clinical lead"
+    PSYCHOLOGIST = "psychologist", "Psychologist"
+    PSYCHOTHERAPIST = "psychotherapist", "Psychotherapist"
+    CAP = "cap", "Clinical associate psychologist"
+    TRAINEE_CAP = "trainee_cap", "Trainee clinical associate psychologist"
+    OCCUPATIONAL_THERAPIST = "occupational_therapist", "Occupational therapist"
+    PHARMACIST = "pharmacist", "Pharmacist"
+    HEALTH_COACH = "health_coach", "Health coach"
+    CONNECTOR = "connector", "Community connector"
+    PEER_SUPPORT = "peer_support", "Peer support worker"
+    VCSE_WORKER = "vcse_worker", "VCSE worker"
+    VCSE_LEAD = "vcse_lead", "VCSE lead"
+    GP_PRACTICE = "gp_practice", "GP or practice staff"
+    PROGRAMME_MANAGER = "programme_manager", "Programme manager"
+    TENANT_ADMIN = "tenant_admin", "Tenant administrator"
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person who signs in. Their place and role come from their Membership."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    username = None
+    email = models.EmailField("email address", unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+
+wte_validators = [MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("1.00"))]
+
+
+class Membership(TenantOwned):
+    """A user's place in a tenant: their role, employer and teams.
+
+    Staff are often employed by one organisation and work in another's team (an honorary
+    contract); access follows the teams, not the employer.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="membership")
+    role = models.CharField(max_length=30, choices=Role.choices)
+    employer = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="employees",
+        verbose_name="employing organisation",
+    )
+    honorary_contract = models.BooleanField(
+        default=False, help_text="Works in a team hosted by an organisation other than employer."
+    )
+    wte = models.DecimalField(
+        "whole-time equivalent", max_digits=3, decimal_places=2, null=True, blank=True,
+        validators=wte_validators,
+    )
+    teams = models.ManyToManyField(Team, through="TeamMembership", related_name="memberships")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(wte__isnull=True) | (Q(wte__gt=0) & Q(wte__lte=1)),
+                name="membership_wte_between_0_and_1",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"
+
+
+class TeamMembership(TenantOwned):
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "team"], name="team_membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership.user} in {self.team}"
+
+
+class AuditAction(models.TextChoices):
+    VIEW = "view", "Viewed"
+    CREATE = "create", "Created"
+    CHANGE = "change", "Changed"
+    DELETE = "delete", "Deleted"
+    SIGN_IN = "sign_in", "Signed in"
+    SIGN_OUT = "sign_out", "Signed out"
+    EXPORT = "export", "Exported"
+
+
+class AuditEvent(TenantOwned):
+    """Append-only: who viewed or changed what, and when.
+
+    Written by pcns.services.audit_record in the same transaction as the change it describes. The
+    application's database role may only INSERT and SELECT this table; UPDATE and DELETE are
+    revoked (see pcns/management/commands/migrate.py), so history cannot be rewritten.
+    It holds field names, never field values, so no patient data is copied here.
+    """
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200, help_text="Name at the time, or the system job.")
+    action = models.CharField(max_length=20, choices=AuditAction.choices)
+    target_type = models.CharField(max_length=100)
+    target_id = models.CharField(max_length=64, blank=True)
+    fields = models.JSONField(default=list, blank=True, help_text="Names of fields changed.")
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["tenant", "target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.actor_label} {self.get_action_display().lower()} {self.target_type}"

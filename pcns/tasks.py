@@ -1,0 +1,57 @@
+"""Celery plumbing for tenant work, and platform housekeeping tasks.
+
+Tasks that touch tenant data are declared with ``@tenant_task``: they take ``tenant_id`` as a
+keyword argument (ids only, never patient data) and run inside that tenant's context, so row-level
+security applies to them exactly as to a web request.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from celery import shared_task
+from django.core.management import call_command
+
+from pcns.tenancy import tenant_context
+
+#: Names of tasks that run without a tenant (platform housekeeping). Everything else is a
+#: tenant task; tests/pcns/test_tasks.py holds us to that.
+PLATFORM_TASKS: set[str] = set()
+
+
+def tenant_task(*task_args: Any, **task_options: Any) -> Callable:
+    """``@tenant_task(...)``: a shared_task whose body runs in the tenant context of its
+    ``tenant_id`` keyword argument."""
+
+    def decorate(func: Callable) -> Any:
+        @functools.wraps(func)
+        def run(*args: Any, tenant_id: str, **kwargs: Any) -> Any:
+            with tenant_context(uuid.UUID(str(tenant_id))):
+                return func(*args, tenant_id=tenant_id, **kwargs)
+
+        task_options.setdefault("name", f"{func.__module__}.{func.__name__}")
+        task = shared_task(*task_args, **task_options)(run)
+        task.is_tenant_task = True
+        return task
+
+    return decorate
+
+
+def platform_task(*task_args: Any, **task_options: Any) -> Callable:
+    """A task that touches no tenant data; listed in PLATFORM_TASKS."""
+
+    def decorate(func: Callable) -> Any:
+        task = shared_task(*task_args, **task_options)(func)
+        PLATFORM_TASKS.add(task.name)
+        return task
+
+    return decorate
+
+
+@platform_task(name="pcns.tasks.clear_expired_sessions")
+def clear_expired_sessions() -> None:
+    """Delete expired sessions (the session table is not tenant data)."""
+    call_command("clearsessions")

@@ -1,0 +1,26 @@
+from django.urls import path
+
+from pcns import views
+
+app_name = "pcns"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("sign-in/", views.sign_in, name="sign-in"),
+    path("sign-out/", views.sign_out, name="sign-out"),
+    path("signed-out/", views.signed_out, name="signed-out"),
+    path("home/clinician/", views.home_clinician, name="home-clinician"),
+    path("home/team-lead/", views.home_team_lead, name="home-team-lead"),
+    path("home/vcse/", views.home_vcse, name="home-vcse"),
+    path("home/practice/", views.home_practice, name="home-practice"),
+    path("home/programme/", views.home_programme, name="home-programme"),
+    path("home/admin/", views.home_admin, name="home-admin"),
+    path("teams/", views.team_list, name="team-list"),
+    path("teams/<uuid:team_id>/", views.team_detail, name="team-detail"),
+    path("organisations/", views.organisation_list, name="organisation-list"),
+    path(
+        "organisations/<uuid:organisation_id>/",
+        views.organisation_detail,
+        name="organisation-detail",
+    ),
+]

@@ -1,0 +1,264 @@
+"""Pages: sign-in and sign-out, a landing page per role, teams and organisations, error pages."""
+
+from __future__ import annotations
+
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template import loader
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from pcns import permissions, presenters, selectors
+from pcns.forms import SignInForm
+from pcns.models import AuditAction, OrganisationKind, TeamKind
+from pcns.roles import landing_url_name
+from pcns.services import audit_record
+from pcns.tenancy import activate_for_request
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+# --------------------------------------------------------------------------- sign-in
+
+
+@login_not_required
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+def sign_in(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("pcns:home")
+    form = SignInForm(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.get_user()
+        auth_login(request, user)
+        membership = activate_for_request(request, user)
+        if membership is not None:
+            with transaction.atomic():
+                audit_record(actor=user, action=AuditAction.SIGN_IN, target=user)
+        target = request.POST.get("next") or request.GET.get("next", "")
+        if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+            return redirect(target)
+        return redirect("pcns:home")
+    return render(
+        request,
+        "pcns/sign_in.jinja",
+        {
+            "form": form,
+            "error_list": presenters.error_list(form),
+            "next": request.GET.get("next", ""),
+            "expired": "next" in request.GET,
+        },
+    )
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    if getattr(request, "membership", None) is not None:
+        with transaction.atomic():
+            audit_record(actor=request.user, action=AuditAction.SIGN_OUT, target=request.user)
+    auth_logout(request)
+    return redirect("pcns:signed-out")
+
+
+@login_not_required
+def signed_out(request: HttpRequest) -> HttpResponse:
+    return render(request, "pcns/signed_out.jinja")
+
+
+# --------------------------------------------------------------------------- landing pages
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    membership = request.membership
+    if membership is None:
+        if request.user.is_superuser:
+            return redirect("admin:index")
+        raise PermissionDenied("Your account is not linked to a team or organisation.")
+    return redirect(landing_url_name(membership.role))
+
+
+def _my_team_summaries(request: HttpRequest) -> list[dict]:
+    teams = list(selectors.team_list_for_user(request.user).filter(memberships=request.membership))
+    summaries = []
+    for team in teams:
+        members = list(selectors.team_members(team))
+        summaries.append(presenters.team_summary(team, members))
+    return summaries
+
+
+def home_clinician(request: HttpRequest) -> HttpResponse:
+    _require(permissions.can_view_clinician_home(request.user))
+    return render(
+        request,
+        "pcns/home_clinician.jinja",
+        {"teams": _my_team_summaries(request), "employer": request.membership.employer.name},
+    )
+
+
+def home_team_lead(request: HttpRequest) -> HttpResponse:
+    _require(permissions.can_view_team_lead_home(request.user))
+    teams = []
+    for team in selectors.team_list_for_user(request.user).filter(
+        memberships=request.membership
+    ):
+        members = list(selectors.team_members(team))
+        teams.append(
+            {"summary": presenters.team_summary(team, members),
+             "staff": presenters.staff_rows(members)}
+        )
+    return render(request, "pcns/home_team_lead.jinja", {"teams": teams})
+
+
+def home_vcse(request: HttpRequest) -> HttpResponse:
+    _require(permissions.can_view_vcse_home(request.user))
+    return render(
+        request,
+        "pcns/home_vcse.jinja",
+        {"organisation": request.membership.employer, "teams": _my_team_summaries(request)},
+    )
+
+
+def home_practice(request: HttpRequest) -> HttpResponse:
+    _require(permissions.can_view_practice_home(request.user))
+    practice = request.membership.employer
+    pcn = practice.parent if practice.parent and practice.parent.kind == "pcn" else None
+    teams = list(pcn.teams.all()) if pcn else []
+    return render(
+        request, "pcns/home_practice.jinja", {"practice": practice, "pcn": pcn, "teams": teams}
+    )
+
+
+def home_programme(request: HttpRequest) -> HttpResponse:
+    _require(permissions.can_view_programme_home(request.user))
+    teams = selectors.teams_with_counts(selectors.team_list_for_user(request.user))
+    return render(
+        request,
+        "pcns/home_programme.jinja",
+        {
+            "pcns": presenters.pcn_rows(selectors.pcn_overview(request.user)),
+            "teams": [
+                {
+                    "name": t.name,
+                    "href": reverse("pcns:team-detail", args=[t.pk]),
+                    "kind": t.get_kind_display(),
+                    "staff": t.staff_count,
+                }
+                for t in teams.exclude(kind=TeamKind.VCSE_SERVICE)
+            ],
+        },
+    )
+
+
+def home_admin(request: HttpRequest) -> HttpResponse:
+    _require(permissions.can_administer_tenant(request.user))
+    organisations = selectors.organisation_list_for_user(request.user)
+    return render(
+        request,
+        "pcns/home_admin.jinja",
+        {
+            "counts": {
+                "organisations": organisations.count(),
+                "pcns": organisations.filter(kind=OrganisationKind.PCN).count(),
+                "teams": selectors.team_list_for_user(request.user).count(),
+                "staff": selectors.staff_list_for_user(request.user).count(),
+            },
+            "events": selectors.recent_audit_events(request.user),
+        },
+    )
+
+
+# --------------------------------------------------------------------------- teams, organisations
+
+
+def team_list(request: HttpRequest) -> HttpResponse:
+    teams = selectors.teams_with_counts(selectors.team_list_for_user(request.user))
+    return render(request, "pcns/team_list.jinja", {"teams": teams})
+
+
+def team_detail(request: HttpRequest, team_id) -> HttpResponse:
+    team = selectors.team_get_for_user(request.user, team_id)
+    members = list(selectors.team_members(team))
+    show_staff = permissions.can_view_team_members(request.user, team)
+    return render(
+        request,
+        "pcns/team_detail.jinja",
+        {
+            "team": team,
+            "summary": presenters.team_summary(team, members),
+            "staff": presenters.staff_rows(members) if show_staff else None,
+        },
+    )
+
+
+def organisation_list(request: HttpRequest) -> HttpResponse:
+    _require(permissions.can_view_programme_home(request.user))
+    organisations = selectors.organisation_list_for_user(request.user).order_by("kind", "name")
+    return render(
+        request,
+        "pcns/organisation_list.jinja",
+        {"rows": presenters.organisation_rows(organisations)},
+    )
+
+
+def organisation_detail(request: HttpRequest, organisation_id) -> HttpResponse:
+    organisation = selectors.organisation_get_for_user(request.user, organisation_id)
+    _require(permissions.can_view_organisation(request.user, organisation))
+    children = selectors.organisation_list_for_user(request.user).filter(parent=organisation)
+    return render(
+        request,
+        "pcns/organisation_detail.jinja",
+        {
+            "organisation": organisation,
+            "children": presenters.organisation_rows(children),
+            "teams": selectors.team_list_for_user(request.user).filter(host=organisation),
+            "pauses": organisation.intake_pauses.all(),
+            "intake": presenters.intake_status(organisation)
+            if organisation.kind == OrganisationKind.PCN else "",
+        },
+    )
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _error(request, status: int, heading: str, paragraphs: list[str]) -> HttpResponse:
+    return render(
+        request, "error.jinja", {"heading": heading, "paragraphs": paragraphs}, status=status
+    )
+
+
+@login_not_required
+def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    return _error(
+        request, 404, "Page not found",
+        ["If you typed the web address, check it is correct.",
+         "If you followed a link, the page may have moved, or you may not have access to it."],
+    )
+
+
+@login_not_required
+def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
+    return _error(
+        request, 403, "You do not have access to this page",
+        ["Your role does not include this page. If you think it should, "
+         "contact your service administrator."],
+    )
+
+
+@login_not_required
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No database, no context processors: the failure may be in either.
+    return HttpResponse(loader.get_template("500.html").render(), status=500)

@@ -1,0 +1,1 @@
+"""People and referrals: intake, triage, allocation and the referral event log."""

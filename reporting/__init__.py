@@ -1,0 +1,1 @@
+"""Metric definitions, snapshot tables, the jobs that fill them, dashboards and exports."""

@@ -1,0 +1,1 @@
+"""Service directory, onward referrals with consent, the VCSE inbox and contact logging."""
