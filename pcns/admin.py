@@ -8,6 +8,7 @@ Django's own admin LogEntry is not written, since it would copy object names out
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.http import Http404
@@ -32,6 +33,28 @@ admin.site.index_title = "Your place's organisations, teams and staff"
 
 
 class NoLogEntryMixin:
+    """No Django LogEntry (AuditEvent replaces it), and 404 for objects out of scope before
+    any permission check, so another tenant's ids look exactly like missing ones."""
+
+    def _object_or_404(self, request, object_id):
+        if object_id and self.get_object(request, unquote(object_id)) is None:
+            raise Http404
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._object_or_404(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        self._object_or_404(request, object_id)
+        return super().delete_view(request, object_id, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._object_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        raise Http404
+
     def log_addition(self, *args, **kwargs):
         return None
 
@@ -81,10 +104,6 @@ class TenantScopedAdmin(NoLogEntryMixin, admin.ModelAdmin):
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
-        # Another tenant's object and a missing one look the same: 404.
-        raise Http404
-
     def save_model(self, request, obj, form, change):
         if not change:
             obj.tenant_id = self._tenant_id(request)
@@ -110,8 +129,8 @@ class TenantScopedAdmin(NoLogEntryMixin, admin.ModelAdmin):
         formset.save_m2m()
 
 
-class TenantScopedInline(admin.TabularInline):
-    extra = 0
+class TenantInlineMixin:
+    """Inline rows of the request's tenant only; editable by tenant administrators."""
 
     def get_queryset(self, request):
         tenant = getattr(request, "tenant", None)
@@ -142,6 +161,10 @@ class TenantScopedInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class TenantScopedInline(TenantInlineMixin, admin.TabularInline):
+    extra = 0
+
+
 @admin.register(Tenant)
 class TenantAdmin(NoLogEntryMixin, admin.ModelAdmin):
     list_display = ["name", "slug"]
@@ -163,9 +186,6 @@ class TenantAdmin(NoLogEntryMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
-        raise Http404
 
     def save_model(self, request, obj, form, change):
         audited_save(instance=obj, actor=request.user, changed=form.changed_data)
@@ -226,18 +246,12 @@ class MembershipAdmin(TenantScopedAdmin):
         membership_sync_staff_flag(membership=obj)
 
 
-class MembershipInline(admin.StackedInline):
+class MembershipInline(TenantInlineMixin, admin.StackedInline):
     model = Membership
     fields = ["role", "employer", "honorary_contract", "wte", "is_active"]
     min_num = 1
     max_num = 1
     can_delete = False
-
-    has_view_permission = TenantScopedInline.has_view_permission
-    has_add_permission = TenantScopedInline.has_add_permission
-    has_change_permission = TenantScopedInline.has_change_permission
-    _allowed = TenantScopedInline._allowed
-    formfield_for_foreignkey = TenantScopedInline.formfield_for_foreignkey
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -282,9 +296,6 @@ class UserAdmin(NoLogEntryMixin, DjangoUserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
-
-    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
-        raise Http404
 
     def save_model(self, request, obj, form, change):
         if getattr(request, "tenant", None) is None:

@@ -37,7 +37,7 @@ def owner_connection(alias: str = "default") -> Iterator[None]:
 def application_role(alias: str = "default") -> str | None:
     """The role the application connects as, when it differs from the owner."""
     owner = getattr(settings, "DATABASE_OWNER", None)
-    app_user = settings.DATABASES[alias]["USER"]
+    app_user = settings.DATABASE_APP_ROLE
     if not owner or owner["USER"] == app_user:
         return None
     return app_user

@@ -83,6 +83,8 @@ TEMPLATES = [
 DATABASES = {"default": env_database("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The role the application connects as, remembered before anything switches connections.
+DATABASE_APP_ROLE = DATABASES["default"]["USER"]
 DATABASE_OWNER = env_database("DATABASE_OWNER_URL", "") if env_str(
     "DATABASE_OWNER_URL", ""
 ) else None

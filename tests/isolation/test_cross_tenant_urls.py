@@ -1,0 +1,115 @@
+"""Every URL that takes an object id answers 404 to every user of another tenant."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.factories import Cast
+
+pytestmark = pytest.mark.django_db
+
+
+def _walk(patterns, namespace: str = "") -> list[tuple[str, URLPattern]]:
+    found = []
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace or ""
+            found += _walk(entry.url_patterns, f"{namespace}{ns}:" if ns else namespace)
+        elif entry.name:
+            found.append((f"{namespace}{entry.name}", entry))
+    return found
+
+
+def _object_patterns() -> list[tuple[str, list[str]]]:
+    patterns = []
+    for name, pattern in _walk(get_resolver().url_patterns):
+        params = list(pattern.pattern.regex.groupindex)
+        if params:
+            patterns.append((name, params))
+    return patterns
+
+
+# How to find tenant A's object for each URL parameter outside the admin.
+OBJECTS = {
+    ("pcns:team-detail", "team_id"): lambda cast: cast.pcn_team.pk,
+    ("pcns:organisation-detail", "organisation_id"): lambda cast: cast.pcn.pk,
+    ("api:organisation-detail", "pk"): lambda cast: cast.pcn.pk,
+    ("api:team-detail", "pk"): lambda cast: cast.pcn_team.pk,
+    ("api:staff-detail", "pk"): lambda cast: cast.clinician.membership.pk,
+    ("admin:auth_user_password_change", "id"): lambda cast: cast.clinician.pk,
+}
+ADMIN_OBJECT = re.compile(r"^admin:(?P<app>\w+?)_(?P<model>\w+)_(change|delete|history)$")
+
+
+def _admin_object_id(name: str, cast: Cast):
+    match = ADMIN_OBJECT.match(name)
+    model = ContentType.objects.get(app_label=match["app"], model=match["model"]).model_class()
+    if model._meta.model_name == "tenant":
+        return cast.tenant.pk
+    if model._meta.model_name == "user":
+        return cast.clinician.pk
+    from pcns.tenancy import tenant_context
+
+    with tenant_context(cast.tenant.pk):
+        obj = model._default_manager.filter(tenant=cast.tenant).first()
+    assert obj is not None, f"the cast has no {model.__name__} to try {name} with"
+    return obj.pk
+
+
+def _urls_for(cast: Cast) -> list[tuple[str, str]]:
+    urls = []
+    for name, params in _object_patterns():
+        if name == "admin:view_on_site":
+            continue  # covered below with a content type
+        if ADMIN_OBJECT.match(name) and params == ["object_id"]:
+            if name.split("_")[0] in {"admin:auth", "admin:authtoken"}:
+                continue  # Django's own (groups, tokens): superusers only, no tenant data
+            obj_id = _admin_object_id(name, cast)
+            urls.append((name, reverse(name, kwargs={"object_id": obj_id})))
+            continue
+        if name.startswith("admin:") and params == ["app_label"]:
+            continue  # app index pages take no object id
+        key = (name, params[0])
+        assert len(params) == 1 and key in OBJECTS, (
+            f"URL {name} takes {params}: add it to OBJECTS in this test"
+        )
+        urls.append((name, reverse(name, kwargs={params[0]: OBJECTS[key](cast)})))
+    return urls
+
+
+def test_every_object_url_is_404_for_each_user_of_another_tenant(client, tenant_a, tenant_b):
+    urls = _urls_for(tenant_a)
+    assert len(urls) >= 10
+    for label, user in tenant_b.users.items():
+        client.force_login(user)
+        for name, url in urls:
+            if name.startswith("admin:") and not user.is_staff:
+                continue  # non-staff never reach admin views (redirected to sign in)
+            response = client.get(url)
+            assert response.status_code == 404, f"{label} got {response.status_code} for {name}"
+        client.logout()
+
+
+def test_tenant_b_admin_cannot_open_tenant_a_objects_in_the_admin(client, tenant_a, tenant_b):
+    client.force_login(tenant_b.tenant_admin)
+    admin_urls = [url for name, url in _urls_for(tenant_a) if name.startswith("admin:")]
+    assert admin_urls
+    for url in admin_urls:
+        assert client.get(url).status_code == 404, url
+    ct = ContentType.objects.get(app_label="pcns", model="team")
+    response = client.get(reverse("admin:view_on_site", args=[ct.pk, tenant_a.pcn_team.pk]))
+    assert response.status_code == 404
+
+
+def test_the_same_urls_work_for_the_owning_tenant(client, tenant_a):
+    """The 404s above come from scoping, not from broken URLs."""
+    client.force_login(tenant_a.tenant_admin)
+    for name, url in _urls_for(tenant_a):
+        if name.endswith("_delete") or name.endswith("_history"):
+            continue
+        if name == "pcns:team-detail" or name.startswith("api:") or name.startswith("admin:"):
+            assert client.get(url).status_code == 200, name
