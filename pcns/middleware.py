@@ -36,3 +36,32 @@ class SignInRequiredMiddleware(LoginRequiredMiddleware):
         if request.path_info.startswith("/api/"):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class HealthCheckMiddleware:
+    """`GET /health/` for load balancers and container health checks.
+
+    Placed first, so it answers before host validation and the HTTPS redirect (health checks call
+    the container on its own address over plain HTTP). It reveals nothing but "ok".
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info != "/health/":
+            return self.get_response(request)
+        from django.core.cache import cache
+        from django.db import connection
+        from django.http import HttpResponse
+
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            cache.get("health-check")
+        except Exception:  # any failure means "not healthy"; the detail goes to the log
+            import logging
+
+            logging.getLogger(__name__).exception("health check failed")
+            return HttpResponse("unavailable", status=503, content_type="text/plain")
+        return HttpResponse("ok", content_type="text/plain")

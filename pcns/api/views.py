@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 
 from pcns import selectors
 from pcns.api import filters, serializers
+from pcns.models import Membership, Organisation, Team
 
 
 class MeView(APIView):
@@ -19,6 +20,11 @@ class _ListDetailViewSet(viewsets.ReadOnlyModelViewSet):
     list_serializer: type
     detail_serializer: type
 
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user, no tenant
+            return self.queryset
+        return self.scoped_queryset()
+
     def get_serializer_class(self):
         return self.detail_serializer if self.action == "retrieve" else self.list_serializer
 
@@ -29,8 +35,9 @@ class OrganisationViewSet(_ListDetailViewSet):
     filterset_class = filters.OrganisationFilter
     list_serializer = serializers.OrganisationListOutput
     detail_serializer = serializers.OrganisationDetailOutput
+    queryset = Organisation.objects.none()
 
-    def get_queryset(self):
+    def scoped_queryset(self):
         queryset = selectors.organisation_list_for_user(self.request.user).order_by("name")
         if self.action == "retrieve":
             queryset = queryset.prefetch_related("intake_pauses")
@@ -43,8 +50,9 @@ class TeamViewSet(_ListDetailViewSet):
     filterset_class = filters.TeamFilter
     list_serializer = serializers.TeamListOutput
     detail_serializer = serializers.TeamDetailOutput
+    queryset = Team.objects.none()
 
-    def get_queryset(self):
+    def scoped_queryset(self):
         return selectors.team_list_for_user(self.request.user).order_by("name")
 
 
@@ -54,8 +62,9 @@ class StaffViewSet(_ListDetailViewSet):
     filterset_class = filters.StaffFilter
     list_serializer = serializers.StaffListOutput
     detail_serializer = serializers.StaffDetailOutput
+    queryset = Membership.objects.none()
 
-    def get_queryset(self):
+    def scoped_queryset(self):
         return selectors.staff_list_for_user(self.request.user).order_by(
             "user__last_name", "user__first_name"
         )

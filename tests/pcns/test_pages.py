@@ -84,3 +84,9 @@ def test_team_list_uses_a_constant_number_of_queries(client, tenant_a, django_as
     client.force_login(tenant_a.team_lead)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("pcns:team-list")).status_code == 200
+
+
+def test_the_health_check_answers_without_signing_in_or_a_known_host(client, db):
+    response = client.get("/health/", HTTP_HOST="10.0.0.7:8000")
+    assert response.status_code == 200
+    assert response.content == b"ok"
