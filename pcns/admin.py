@@ -107,7 +107,8 @@ class TenantScopedAdmin(NoLogEntryMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.tenant_id = self._tenant_id(request)
-        audited_save(instance=obj, actor=request.user, changed=form.changed_data if change else None)
+        changed = form.changed_data if change else None
+        audited_save(instance=obj, actor=request.user, changed=changed)
 
     def delete_model(self, request, obj):
         audited_delete(instance=obj, actor=request.user)

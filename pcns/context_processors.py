@@ -13,14 +13,14 @@ def navigation_for(request) -> list[dict[str, str]]:
     membership = getattr(request, "membership", None)
     if not user.is_authenticated or membership is None:
         return []
-    items = [{"label": "Home", "href": reverse(landing_url_name(membership.role))}]
+    items = [{"text": "Home", "href": reverse(landing_url_name(membership.role))}]
     if permissions.can_view_team_lead_home(user) or permissions.can_view_clinician_home(user):
-        items.append({"label": "Teams", "href": reverse("pcns:team-list")})
+        items.append({"text": "Teams", "href": reverse("pcns:team-list")})
     if permissions.can_view_programme_home(user):
-        items.append({"label": "Organisations", "href": reverse("pcns:organisation-list")})
+        items.append({"text": "Organisations", "href": reverse("pcns:organisation-list")})
     if permissions.can_administer_tenant(user):
-        items.append({"label": "Administration", "href": reverse("admin:index")})
-    items.append({"label": "API", "href": reverse("api:docs")})
+        items.append({"text": "Administration", "href": reverse("admin:index")})
+    items.append({"text": "API", "href": reverse("api:docs")})
     path = request.path
     for item in items:
         item["current"] = path == item["href"] or (
@@ -35,5 +35,6 @@ def shell(request) -> dict:
         "membership": membership,
         "tenant": getattr(request, "tenant", None),
         "navigation": navigation_for(request),
-        "csp_nonce": getattr(request, "csp_nonce", ""),
+        # django-csp's lazy nonce is falsy until read: read it with str(), not bool().
+        "csp_nonce": str(request.csp_nonce) if hasattr(request, "csp_nonce") else "",
     }

@@ -65,7 +65,7 @@ def _apply(state: TenantState, conn=None) -> None:
 
 
 @receiver(connection_created)
-def _on_connection_created(sender, connection, **kwargs) -> None:  # noqa: ARG001
+def _on_connection_created(sender, connection, **kwargs) -> None:
     state = _state.get()
     if state != _EMPTY:
         _apply(state, connection)

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Run the service and its test suite on a bare machine, without Docker.
 
-    python3 scripts/stack.py install   # create .venv and install pinned dependencies
-    python3 scripts/stack.py run       # local PostgreSQL + Redis, migrate, demo data, web + worker + beat
-    python3 scripts/stack.py test ...  # throwaway PostgreSQL + Redis, then pytest (extra args passed on)
+    python3 scripts/stack.py install   # create .venv, install pinned dependencies
+    python3 scripts/stack.py run       # PostgreSQL, Redis, migrate, demo, web + worker + beat
+    python3 scripts/stack.py test ...  # throwaway PostgreSQL + Redis, then pytest with the args
 
 PostgreSQL and Redis come from the system when installed (``pg_ctl``/``redis-server`` on PATH or
 Debian's /usr/lib/postgresql/*/bin), otherwise from the pip packages ``pgserver`` and
@@ -163,7 +163,7 @@ class Postgres:
             env["HOME"] = str(self.data_dir.parent)
         return subprocess.run(
             [str(postgres_bin_dir() / args[0]), *args[1:]],
-            preexec_fn=demote, env=env, check=True, **kwargs,  # noqa: PLW1509
+            preexec_fn=demote, env=env, check=True, **kwargs,
         )
 
     def passwords(self) -> dict[str, str]:
@@ -330,7 +330,7 @@ def run(web_port: int) -> int:
         say("web, worker and beat are running; press Ctrl-C to stop everything")
         stopping = False
 
-        def on_signal(signum, frame):  # noqa: ARG001
+        def on_signal(signum, frame):
             nonlocal stopping
             stopping = True
 

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from csp.constants import NONCE
+
 from config.env import env_bool, env_database, env_int, env_list, env_str
 from config.schedules import BEAT_SCHEDULE
 
@@ -193,7 +195,7 @@ SPECTACULAR_SETTINGS = {
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", "'nonce'"],
+        "script-src": ["'self'", NONCE],
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'", "data:"],

@@ -11,8 +11,8 @@ for _name in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "REDI
     if not os.environ.get(_name):
         raise ImproperlyConfigured(f"Production settings need the environment variable {_name}.")
 
-from config.settings.base import *  # noqa: E402, F403
 from config.env import env_bool, env_int  # noqa: E402
+from config.settings.base import *  # noqa: E402, F403
 
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure"):  # noqa: F405
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a long random value (50+ characters).")

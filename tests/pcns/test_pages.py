@@ -80,7 +80,9 @@ def test_pages_send_a_content_security_policy(client, tenant_a):
     assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
 
 
-def test_team_list_uses_a_constant_number_of_queries(client, tenant_a, django_assert_max_num_queries):
+def test_team_list_uses_a_constant_number_of_queries(
+    client, tenant_a, django_assert_max_num_queries
+):
     client.force_login(tenant_a.team_lead)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("pcns:team-list")).status_code == 200
@@ -90,3 +92,15 @@ def test_the_health_check_answers_without_signing_in_or_a_known_host(client, db)
     response = client.get("/health/", HTTP_HOST="10.0.0.7:8000")
     assert response.status_code == 200
     assert response.content == b"ok"
+
+
+def test_the_inline_script_carries_the_nonce_the_policy_allows(client, db):
+    response = client.get(reverse("pcns:sign-in"))
+    nonce = response.context["csp_nonce"] if response.context else None
+    body = response.content.decode()
+    import re
+
+    found = re.search(r'<script nonce="([^"]+)">', body)
+    assert found, "the NHS.UK body-class script must carry a nonce"
+    assert f"'nonce-{found.group(1)}'" in response["Content-Security-Policy"]
+    assert nonce is None or nonce == found.group(1)
