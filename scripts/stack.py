@@ -76,7 +76,14 @@ def install() -> None:
 # --------------------------------------------------------------------------- binaries
 
 
+def _use_pip_servers() -> bool:
+    """STACK_PIP_SERVERS=1 ignores system servers (to try the bare-machine path)."""
+    return os.environ.get("STACK_PIP_SERVERS") == "1"
+
+
 def _system_bin(name: str) -> str | None:
+    if _use_pip_servers():
+        return None
     found = shutil.which(name)
     if found:
         return found
@@ -98,7 +105,7 @@ def postgres_bin_dir() -> Path:
 
 
 def redis_server_bin() -> str:
-    found = shutil.which("redis-server")
+    found = None if _use_pip_servers() else shutil.which("redis-server")
     if found:
         return found
     out = subprocess.run(
