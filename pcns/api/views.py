@@ -2,10 +2,12 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from pcns import selectors
+from config.api.permissions import IsTenantMember
+from pcns import permissions, selectors
 from pcns.api import filters, serializers
 from pcns.models import Membership, Organisation, Team
 
@@ -16,9 +18,17 @@ class MeView(APIView):
         return Response(serializers.MeOutput(request.membership).data)
 
 
+class CanViewObject(BasePermission):
+    """Object access through the same ``can_view_*`` helpers the pages use."""
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        return view.can_view(request.user, obj)
+
+
 class _ListDetailViewSet(viewsets.ReadOnlyModelViewSet):
     list_serializer: type
     detail_serializer: type
+    permission_classes = [IsTenantMember, CanViewObject]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user, no tenant
@@ -36,6 +46,7 @@ class OrganisationViewSet(_ListDetailViewSet):
     list_serializer = serializers.OrganisationListOutput
     detail_serializer = serializers.OrganisationDetailOutput
     queryset = Organisation.objects.none()
+    can_view = staticmethod(permissions.can_view_organisation)
 
     def scoped_queryset(self):
         queryset = selectors.organisation_list_for_user(self.request.user).order_by("name")
@@ -51,6 +62,7 @@ class TeamViewSet(_ListDetailViewSet):
     list_serializer = serializers.TeamListOutput
     detail_serializer = serializers.TeamDetailOutput
     queryset = Team.objects.none()
+    can_view = staticmethod(permissions.can_view_team)
 
     def scoped_queryset(self):
         return selectors.team_list_for_user(self.request.user).order_by("name")
@@ -63,6 +75,7 @@ class StaffViewSet(_ListDetailViewSet):
     list_serializer = serializers.StaffListOutput
     detail_serializer = serializers.StaffDetailOutput
     queryset = Membership.objects.none()
+    can_view = staticmethod(permissions.can_view_staff_member)
 
     def scoped_queryset(self):
         return selectors.staff_list_for_user(self.request.user).order_by(

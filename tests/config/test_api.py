@@ -90,3 +90,16 @@ def test_the_api_documentation_page_loads_without_external_assets(client, db):
     assert response.status_code == 200
     assert "swagger-ui" in response.content.decode()
     assert "cdn." not in response.content.decode()
+
+
+def test_the_api_applies_the_same_object_permissions_as_the_pages(api, tenant_a):
+    api.force_authenticate(tenant_a.vcse_worker)
+    assert api.get(reverse("api:team-detail", args=[tenant_a.pcn_team.pk])).status_code == 404
+    assert api.get(reverse("api:team-detail", args=[tenant_a.vcse_team.pk])).status_code == 200
+    api.force_authenticate(tenant_a.clinician)
+    other = tenant_a.other_clinician
+    from pcns.tenancy import tenant_context
+
+    with tenant_context(tenant_a.tenant.pk):
+        other_membership_id = other.membership.pk
+    assert api.get(reverse("api:staff-detail", args=[other_membership_id])).status_code == 404
