@@ -68,26 +68,40 @@ class NoLogEntryMixin:
         return None
 
 
-class TenantScopedAdmin(NoLogEntryMixin, admin.ModelAdmin):
-    """Base for tenant-owned models: scoped queryset, role-based access, audited writes."""
+def _request_tenant_id(request):
+    tenant = getattr(request, "tenant", None)
+    return tenant.pk if tenant else None
 
-    def _tenant_id(self, request):
-        tenant = getattr(request, "tenant", None)
-        return tenant.pk if tenant else None
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(tenant_id=self._tenant_id(request))
+def _save_audited_formset(request, formset) -> list:
+    """Save an inline formset row by row through the audited services."""
+    saved = formset.save(commit=False)
+    for obj in formset.deleted_objects:
+        audited_delete(instance=obj, actor=request.user)
+    for obj in saved:
+        if obj._state.adding:
+            obj.tenant_id = _request_tenant_id(request)
+        audited_save(instance=obj, actor=request.user, changed=[
+            f.name for f in obj._meta.concrete_fields if f.name not in {"id", "tenant"}
+        ])
+    formset.save_m2m()
+    return saved
+
+
+class TenantAccessMixin:
+    """Shared by model admins and inlines: tenant administrators only, rows and choices of the
+    request's tenant only."""
 
     def _allowed(self, request) -> bool:
         return permissions.can_administer_tenant(request.user)
 
-    def has_module_permission(self, request):
-        return self._allowed(request)
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(tenant_id=_request_tenant_id(request))
 
     def has_view_permission(self, request, obj=None):
         return self._allowed(request)
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, *args):  # inlines also pass the parent object
         return self._allowed(request)
 
     def has_change_permission(self, request, obj=None):
@@ -100,13 +114,20 @@ class TenantScopedAdmin(NoLogEntryMixin, admin.ModelAdmin):
         related = db_field.related_model
         if any(f.name == "tenant" for f in related._meta.fields):
             kwargs["queryset"] = related._default_manager.filter(
-                tenant_id=self._tenant_id(request)
+                tenant_id=_request_tenant_id(request)
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+
+class TenantScopedAdmin(TenantAccessMixin, NoLogEntryMixin, admin.ModelAdmin):
+    """Base for tenant-owned models: scoped queryset, role-based access, audited writes."""
+
+    def has_module_permission(self, request):
+        return self._allowed(request)
+
     def save_model(self, request, obj, form, change):
         if not change:
-            obj.tenant_id = self._tenant_id(request)
+            obj.tenant_id = _request_tenant_id(request)
         changed = form.changed_data if change else None
         audited_save(instance=obj, actor=request.user, changed=changed)
 
@@ -118,78 +139,29 @@ class TenantScopedAdmin(NoLogEntryMixin, admin.ModelAdmin):
             audited_delete(instance=obj, actor=request.user)
 
     def save_formset(self, request, form, formset, change):
-        instances = formset.save(commit=False)
-        for obj in formset.deleted_objects:
-            audited_delete(instance=obj, actor=request.user)
-        for obj in instances:
-            if obj._state.adding:
-                obj.tenant_id = self._tenant_id(request)
-            audited_save(instance=obj, actor=request.user, changed=[
-                f.name for f in obj._meta.concrete_fields if f.name not in {"id", "tenant"}
-            ])
-        formset.save_m2m()
+        _save_audited_formset(request, formset)
 
 
-class TenantInlineMixin:
-    """Inline rows of the request's tenant only; editable by tenant administrators."""
-
-    def get_queryset(self, request):
-        tenant = getattr(request, "tenant", None)
-        return super().get_queryset(request).filter(tenant_id=tenant.pk if tenant else None)
-
-    def _allowed(self, request) -> bool:
-        return permissions.can_administer_tenant(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return self._allowed(request)
-
-    def has_add_permission(self, request, obj=None):
-        return self._allowed(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self._allowed(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._allowed(request)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        related = db_field.related_model
-        tenant = getattr(request, "tenant", None)
-        if any(f.name == "tenant" for f in related._meta.fields):
-            kwargs["queryset"] = related._default_manager.filter(
-                tenant_id=tenant.pk if tenant else None
-            )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
-class TenantScopedInline(TenantInlineMixin, admin.TabularInline):
+class TenantScopedInline(TenantAccessMixin, admin.TabularInline):
     extra = 0
 
 
 @admin.register(Tenant)
-class TenantAdmin(NoLogEntryMixin, admin.ModelAdmin):
+class TenantAdmin(TenantScopedAdmin):
+    """A tenant administrator may rename their own place; places are never added or deleted
+    here (the platform team creates them)."""
+
     list_display = ["name", "slug"]
     readonly_fields = ["slug", "created_at"]
 
     def get_queryset(self, request):
-        tenant = getattr(request, "tenant", None)
-        return super().get_queryset(request).filter(pk=tenant.pk if tenant else None)
+        return Tenant.objects.filter(pk=_request_tenant_id(request))
 
-    def has_module_permission(self, request):
-        return permissions.can_administer_tenant(request.user)
-
-    has_view_permission = TenantScopedAdmin.has_view_permission
-    has_change_permission = TenantScopedAdmin.has_change_permission
-    _allowed = TenantScopedAdmin._allowed
-
-    def has_add_permission(self, request):
-        return False  # new places are created by the platform team (manage.py create_tenant)
+    def has_add_permission(self, request, *args):
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def save_model(self, request, obj, form, change):
-        audited_save(instance=obj, actor=request.user, changed=form.changed_data)
 
 
 class IntakePauseInline(TenantScopedInline):
@@ -236,7 +208,7 @@ class MembershipAdmin(TenantScopedAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "user":
             # Only people not yet placed anywhere, or already in this tenant.
-            tenant_id = self._tenant_id(request)
+            tenant_id = _request_tenant_id(request)
             kwargs["queryset"] = User.objects.filter(
                 membership__isnull=True
             ) | User.objects.filter(membership__tenant_id=tenant_id)
@@ -247,7 +219,7 @@ class MembershipAdmin(TenantScopedAdmin):
         membership_sync_staff_flag(membership=obj)
 
 
-class MembershipInline(TenantInlineMixin, admin.StackedInline):
+class MembershipInline(TenantAccessMixin, admin.StackedInline):
     model = Membership
     fields = ["role", "employer", "honorary_contract", "wte", "is_active"]
     min_num = 1
@@ -307,15 +279,8 @@ class UserAdmin(NoLogEntryMixin, DjangoUserAdmin):
         )
 
     def save_formset(self, request, form, formset, change):
-        tenant = getattr(request, "tenant", None)
-        for obj in formset.save(commit=False):
-            if obj._state.adding:
-                obj.tenant_id = tenant.pk
-            audited_save(instance=obj, actor=request.user, changed=[
-                f.name for f in obj._meta.concrete_fields if f.name not in {"id", "tenant"}
-            ])
-            membership_sync_staff_flag(membership=obj)
-        formset.save_m2m()
+        for membership in _save_audited_formset(request, formset):
+            membership_sync_staff_flag(membership=membership)
 
 
 @admin.register(AuditEvent)

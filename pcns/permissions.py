@@ -6,7 +6,8 @@ because selectors and row-level security hide them first (and answer 404, not 40
 
 from __future__ import annotations
 
-from pcns.models import Membership, Organisation, Team, TeamKind, User
+from pcns import selectors
+from pcns.models import Membership, Organisation, Team, User
 from pcns.roles import ADMIN_ROLES, CLINICAL_ROLES, LEAD_ROLES, PROGRAMME_ROLES, VCSE_ROLES
 
 
@@ -64,16 +65,12 @@ def can_view_organisation(user: User, organisation: Organisation) -> bool:
 
 
 def can_view_team(user: User, team: Team) -> bool:
-    """Members see their own teams; clinical staff see every clinical team of the place;
-    leads, programme managers and admins see all teams. VCSE staff see only their own teams."""
+    """The rule lives in selectors.team_list_for_user: own teams; every clinical team for
+    clinical staff; all teams for leads, programme managers and admins."""
     membership = _membership(user)
     if not _same_tenant(membership, team):
         return False
-    if membership.role in LEAD_ROLES | PROGRAMME_ROLES | ADMIN_ROLES:
-        return True
-    if team.memberships.filter(pk=membership.pk).exists():
-        return True
-    return membership.role in CLINICAL_ROLES and team.kind != TeamKind.VCSE_SERVICE
+    return selectors.team_list_for_user(user).filter(pk=team.pk).exists()
 
 
 def can_view_team_members(user: User, team: Team) -> bool:
@@ -87,10 +84,8 @@ def can_view_team_members(user: User, team: Team) -> bool:
 
 
 def can_view_staff_member(user: User, other: Membership) -> bool:
-    membership = _membership(user)
-    if not _same_tenant(membership, other):
+    """The rule lives in selectors.staff_list_for_user: colleagues in shared teams, everyone
+    for leads and admins."""
+    if not _same_tenant(_membership(user), other):
         return False
-    if membership.pk == other.pk or membership.role in LEAD_ROLES | ADMIN_ROLES:
-        return True
-    shared = set(other.teams.values_list("pk", flat=True))
-    return bool(shared & set(membership.teams.values_list("pk", flat=True)))
+    return selectors.staff_list_for_user(user).filter(pk=other.pk).exists()

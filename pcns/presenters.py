@@ -70,6 +70,19 @@ def team_summary(team: Team, members: list[Membership]) -> dict:
     }
 
 
+def team_rows(teams) -> list[dict]:
+    """Teams annotated with ``staff_count`` (selectors.teams_with_counts)."""
+    return [
+        {
+            "name": team.name,
+            "href": reverse("pcns:team-detail", args=[team.pk]),
+            "kind": team.get_kind_display(),
+            "staff": team.staff_count,
+        }
+        for team in teams
+    ]
+
+
 def organisation_rows(organisations) -> list[dict]:
     return [
         {

@@ -10,7 +10,6 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import loader
-from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -149,15 +148,7 @@ def home_programme(request: HttpRequest) -> HttpResponse:
         "pcns/home_programme.jinja",
         {
             "pcns": presenters.pcn_rows(selectors.pcn_overview(request.user)),
-            "teams": [
-                {
-                    "name": t.name,
-                    "href": reverse("pcns:team-detail", args=[t.pk]),
-                    "kind": t.get_kind_display(),
-                    "staff": t.staff_count,
-                }
-                for t in teams.exclude(kind=TeamKind.VCSE_SERVICE)
-            ],
+            "teams": presenters.team_rows(teams.exclude(kind=TeamKind.VCSE_SERVICE)),
         },
     )
 
