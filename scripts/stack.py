@@ -280,6 +280,10 @@ def traversable_by_others(path: Path) -> bool:
 
 
 def local_state_dir() -> Path:
+    if os.environ.get("STACK_STATE_DIR"):  # tests run the quick start in a folder of their own
+        state = Path(os.environ["STACK_STATE_DIR"])
+        state.mkdir(parents=True, exist_ok=True)
+        return state
     if os.geteuid() == 0 and not traversable_by_others(ROOT):
         # The unprivileged PostgreSQL user cannot reach a folder under e.g. /root.
         alt = Path("/var/lib/pcn-mh") / hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]

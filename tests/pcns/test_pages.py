@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -96,11 +98,6 @@ def test_the_health_check_answers_without_signing_in_or_a_known_host(client, db)
 
 def test_the_inline_script_carries_the_nonce_the_policy_allows(client, db):
     response = client.get(reverse("pcns:sign-in"))
-    nonce = response.context["csp_nonce"] if response.context else None
-    body = response.content.decode()
-    import re
-
-    found = re.search(r'<script nonce="([^"]+)">', body)
+    found = re.search(r'<script nonce="([^"]+)">', response.content.decode())
     assert found, "the NHS.UK body-class script must carry a nonce"
     assert f"'nonce-{found.group(1)}'" in response["Content-Security-Policy"]
-    assert nonce is None or nonce == found.group(1)
