@@ -23,6 +23,12 @@ class Tenant(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     slug = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=120)
+    re_referral_window_days = models.PositiveSmallIntegerField(
+        "re-referral window (days)",
+        default=90,
+        help_text="A referral received within this many days of a discharge is linked to the "
+        "earlier referral, so the person's episode continues rather than starting again.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

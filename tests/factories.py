@@ -6,6 +6,8 @@ insert), so ``build_tenant`` does all its work inside ``tenant_context``.
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import uuid
 import zlib
 from dataclasses import dataclass, field
@@ -23,6 +25,9 @@ from pcns.models import (
 )
 from pcns.services import membership_sync_staff_flag
 from pcns.tenancy import tenant_context
+from referrals import services as referral_services
+from referrals.models import IntakeRefusal, Person, Referral
+from referrals.validators import nhs_number_check_digit
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -113,4 +118,93 @@ def build_tenant(slug: str) -> Cast:
             tenant=tenant, actor=cast.users["tenant_admin"], actor_label="Admin",
             action="create", target_type="pcns.team", target_id=str(cast.pcn_team.pk),
         )
+        _referral_rows(cast)
     return cast
+
+
+# --------------------------------------------------------------------------- people, referrals
+
+_nhs_numbers = itertools.count(1)
+
+
+def fresh_nhs_number() -> str:
+    """A valid NHS number from the range reserved for testing (999 ...), new on every call."""
+    while True:
+        first_nine = f"999{next(_nhs_numbers):06d}"
+        check = nhs_number_check_digit(first_nine)
+        if check is not None:
+            return f"{first_nine}{check}"
+
+
+def person_input(cast: Cast, **overrides) -> referral_services.PersonInput:
+    values = {
+        "given_name": "Alex",
+        "family_name": f"Example{zlib.crc32(uuid.uuid4().bytes) % 10000}",
+        "date_of_birth": dt.date(1985, 4, 12),
+        "sex": "female",
+        "gender": "female",
+        "ethnicity": "A",
+        "nhs_number": fresh_nhs_number(),
+        "postcode": "S1 2HE",
+        "registered_practice": cast.practice,
+        "phone": "07700 900123",
+    }
+    values.update(overrides)
+    return referral_services.PersonInput(**values)
+
+
+def make_person(cast: Cast, **overrides) -> Person:
+    with tenant_context(cast.tenant.pk):
+        return referral_services.person_create(
+            actor=cast.users["clinician"], data=person_input(cast, **overrides)
+        )
+
+
+def referral_input(cast: Cast, **overrides) -> referral_services.ReferralInput:
+    values = {
+        "team": cast.pcn_team,
+        "source": "gp",
+        "received_on": dt.date.today() - dt.timedelta(days=3),
+        "presenting_needs": ["low_mood", "anxiety"],
+        "urgency": "routine",
+        "referrer_name": "Dr Patel",
+        "referrer_organisation": cast.practice,
+    }
+    values.update(overrides)
+    return referral_services.ReferralInput(**values)
+
+
+def make_referral(cast: Cast, person: Person | None = None, actor: User | None = None,
+                  **overrides) -> Referral:
+    """A referral awaiting triage in the cast's PCN team (unless overridden)."""
+    person = person or make_person(cast)
+    with tenant_context(cast.tenant.pk):
+        return referral_services.referral_create(
+            actor=actor or cast.users["clinician"], person=person,
+            data=referral_input(cast, **overrides),
+        )
+
+
+def _referral_rows(cast: Cast) -> None:
+    """A row in every referrals table, so isolation tests have something to leak."""
+    referral_services.postcode_areas_load(
+        rows=[{"postcode": "S1 2HE", "lsoa_code": "E01033264", "imd_decile": "3"}]
+    )
+    clinician = cast.users["clinician"]
+    referral = make_referral(cast)
+    referral = referral_services.referral_accept(referral=referral, actor=clinician,
+                                                version=referral.version)
+    referral_services.referral_allocate(
+        referral=referral, actor=clinician, version=referral.version,
+        worker=cast.users["clinician"].membership,
+        joint_workers=[cast.users["peer_support"].membership],
+    )
+    duplicate = make_person(cast, nhs_number="", nhs_number_missing_reason="not_yet_traced",
+                            given_name="Alexandra", family_name=referral.person.family_name,
+                            date_of_birth=referral.person.date_of_birth)
+    referral_services.person_merge(kept=referral.person, merged=duplicate, actor=clinician,
+                                   reason="Same person, recorded twice")
+    IntakeRefusal.objects.create(
+        tenant=cast.tenant, team=cast.pcn_team, pause=cast.pcn.intake_pauses.first(),
+        source="gp", received_on=dt.date(2021, 8, 2), refused_by=clinician,
+    )

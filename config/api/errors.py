@@ -11,6 +11,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from config.exceptions import Conflict
+
 
 def _flatten(detail: Any) -> list[str]:
     if isinstance(detail, list):
@@ -24,7 +26,14 @@ def error_body(message: str, errors: dict[str, list[str]] | None = None) -> dict
     return {"message": message, "errors": errors or {}}
 
 
+class ConflictError(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, Conflict):
+        exc = ConflictError(exc.message)
     if isinstance(exc, DjangoValidationError):
         # Services raise Django's ValidationError; the API answers it as a 400 like DRF's own.
         exc = exceptions.ValidationError(
