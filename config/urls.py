@@ -6,12 +6,15 @@ from pcns import views as pcns_views
 
 api_v1 = [
     path("", include("pcns.api.urls")),
+    path("", include("referrals.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
 
 urlpatterns = [
     path("", include("pcns.urls")),
+    path("", include("referrals.urls")),
+    path("", include("caseload.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
 ]

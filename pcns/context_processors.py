@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from pcns import permissions
 from pcns.roles import landing_url_name
+from referrals import permissions as referral_permissions
 
 
 def navigation_for(request) -> list[dict[str, str]]:
@@ -14,10 +15,19 @@ def navigation_for(request) -> list[dict[str, str]]:
     if not user.is_authenticated or membership is None:
         return []
     items = [{"text": "Home", "href": reverse(landing_url_name(membership.role))}]
+    if referral_permissions.can_view_triage_queue(user):
+        items.append({"text": "Triage queue", "href": reverse("referrals:triage-queue")})
+        items.append({"text": "My caseload", "href": reverse("caseload:mine")})
+    if referral_permissions.can_receive_referrals(user):
+        items.append({"text": "New referral", "href": reverse("referrals:new")})
+    if referral_permissions.can_view_practice_referrals(user):
+        items.append({"text": "Referrals", "href": reverse("referrals:practice-list")})
     if permissions.can_view_team_lead_home(user) or permissions.can_view_clinician_home(user):
         items.append({"text": "Teams", "href": reverse("pcns:team-list")})
     if permissions.can_view_programme_home(user):
         items.append({"text": "Organisations", "href": reverse("pcns:organisation-list")})
+    if referral_permissions.can_merge_people(user):
+        items.append({"text": "Merged records", "href": reverse("referrals:merge-list")})
     if permissions.can_administer_tenant(user):
         items.append({"text": "Administration", "href": reverse("admin:index")})
     items.append({"text": "API", "href": reverse("api:docs")})

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -116,7 +117,8 @@ def home_team_lead(request: HttpRequest) -> HttpResponse:
         members = list(selectors.team_members(team))
         teams.append(
             {"summary": presenters.team_summary(team, members),
-             "staff": presenters.staff_rows(members)}
+             "staff": presenters.staff_rows(members),
+             "mdt_href": reverse("referrals:mdt-list", args=[team.pk])}
         )
     return render(request, "pcns/home_team_lead.jinja", {"teams": teams})
 

@@ -13,6 +13,8 @@ import zlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils import timezone
+
 from pcns.models import (
     AuditEvent,
     IntakePause,
@@ -164,7 +166,7 @@ def referral_input(cast: Cast, **overrides) -> referral_services.ReferralInput:
     values = {
         "team": cast.pcn_team,
         "source": "gp",
-        "received_on": dt.date.today() - dt.timedelta(days=3),
+        "received_on": timezone.localdate() - dt.timedelta(days=3),
         "presenting_needs": ["low_mood", "anxiety"],
         "urgency": "routine",
         "referrer_name": "Dr Patel",

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import timezone
 
 from config.exceptions import Conflict
 from pcns.models import AuditEvent, IntakePause
@@ -19,7 +20,7 @@ from tests.factories import make_person, make_referral, person_input, referral_i
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()
 
 
 @pytest.fixture

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from referrals import views
+
+app_name = "referrals"
+
+urlpatterns = [
+    path("referrals/new/", views.referral_new, name="new"),
+    path("referrals/triage/", views.triage_queue, name="triage-queue"),
+    path("referrals/<uuid:referral_id>/", views.referral_detail, name="detail"),
+    path("referrals/<uuid:referral_id>/timeline/", views.referral_timeline, name="timeline"),
+    path("referrals/<uuid:referral_id>/triage/", views.referral_triage, name="triage"),
+    path("referrals/<uuid:referral_id>/allocate/", views.referral_allocate, name="allocate"),
+    path("teams/<uuid:team_id>/mdt/", views.mdt_list, name="mdt-list"),
+    path("practice/referrals/", views.practice_referrals, name="practice-list"),
+    path("people/<uuid:person_id>/", views.person_detail, name="person-detail"),
+    path("people/<uuid:person_id>/merge/", views.person_merge, name="person-merge"),
+    path("people/merges/", views.merge_list, name="merge-list"),
+    path("people/merges/<uuid:merge_id>/undo/", views.merge_undo, name="merge-undo"),
+]
