@@ -31,12 +31,20 @@ def uk_datetime(value: Any) -> str:
     return f"{value.day} {value:%B %Y} at {value:%H:%M}"
 
 
+def field_error(form: Any, name: str) -> dict[str, str] | None:
+    """A form field's first error in the shape the NHS.UK macros take, or None."""
+    errors = form.errors.get(name) if form is not None else None
+    return {"text": str(errors[0])} if errors else None
+
+
 def environment(**options: Any) -> Environment:
     loader = options.pop("loader")
     options["undefined"] = ChainableUndefined  # the NHS.UK macros read optional nested params
     env = Environment(  # noqa: S701 - Django's backend passes autoescape=True in options
         loader=ChoiceLoader([loader, PackageLoader("nhsuk_frontend_jinja")]), **options
     )
-    env.globals.update({"static": static, "url": url, "get_messages": get_messages})
+    env.globals.update(
+        {"static": static, "url": url, "get_messages": get_messages, "field_error": field_error}
+    )
     env.filters.update({"uk_date": uk_date, "uk_datetime": uk_datetime})
     return env

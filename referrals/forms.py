@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 
 from config.forms import UKDateField
 from pcns.models import Organisation, OrganisationKind
@@ -21,6 +22,13 @@ from referrals.codes import (
     Urgency,
 )
 from referrals.services import PersonInput, ReferralInput
+from referrals.validators import normalise_nhs_number, normalise_postcode
+
+
+def _not_in_future(value, what: str):
+    if value and value > timezone.localdate():
+        raise forms.ValidationError(f"{what} cannot be in the future.")
+    return value
 
 
 def _blank(choices, label: str = "Choose an option"):
@@ -35,8 +43,10 @@ class ReferralIntakeForm(forms.Form):
     nhs_number_missing_reason = forms.ChoiceField(
         choices=_blank(NhsNumberMissingReason.choices, "Not applicable"), required=False
     )
-    given_name = forms.CharField(max_length=100, required=False)
-    family_name = forms.CharField(max_length=100, required=False)
+    given_name = forms.CharField(max_length=100,
+                                 error_messages={"required": "Enter the first name."})
+    family_name = forms.CharField(max_length=100,
+                                  error_messages={"required": "Enter the last name."})
     date_of_birth = UKDateField(label_text="date of birth")
     sex = forms.ChoiceField(choices=Sex.choices, error_messages={"required": "Choose the sex."})
     gender = forms.ChoiceField(choices=Gender.choices, initial=Gender.NOT_STATED)
@@ -87,9 +97,19 @@ class ReferralIntakeForm(forms.Form):
         self.fields["team"].queryset = selectors.referral_teams_for_intake(user)
         self.user = user
 
-    def existing_person_id(self) -> str:
-        choice = self.cleaned_data.get("person_choice", "")
-        return "" if choice in ("", "new") else choice
+    def clean_nhs_number(self) -> str:
+        value = self.cleaned_data["nhs_number"]
+        return normalise_nhs_number(value) if value.strip() else ""
+
+    def clean_date_of_birth(self):
+        return _not_in_future(self.cleaned_data["date_of_birth"], "The date of birth")
+
+    def clean_received_on(self):
+        return _not_in_future(self.cleaned_data["received_on"], "The date received")
+
+    def clean_postcode(self) -> str:
+        value = self.cleaned_data["postcode"]
+        return normalise_postcode(value) if value.strip() else ""
 
     def person_input(self) -> PersonInput:
         data = self.cleaned_data

@@ -9,10 +9,9 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from config.exceptions import Conflict
 from config.forms import add_service_errors, date_parts
@@ -345,13 +344,9 @@ def _triage_context(form, referral) -> dict:
         "referral": referral,
         "person": referral.person,
         "referral_rows": presenters.referral_rows(referral, []),
-        "error_list": error_list(form, "decision"),
+        "error_list": error_list(form, "decision-accept"),
         "v": value,
-        "decisions": [
-            {"value": code, "text": text, "checked": value("decision") == code}
-            for code, text in forms.DECISIONS
-            if not (code == "mdt" and referral.status == Status.AWAITING_MDT)
-        ],
+        "offers": {"accept": True, "mdt": referral.status != Status.AWAITING_MDT},
         "choices": {
             "team": _choices([(t.pk, t.name) for t in form.fields["team"].queryset],
                              value("team")),
@@ -457,8 +452,8 @@ def person_detail(request: HttpRequest, person_id) -> HttpResponse:
 
 
 def person_merge(request: HttpRequest, person_id) -> HttpResponse:
-    _require(permissions.can_merge_people(request.user))
     person = selectors.person_get_for_user(request.user, person_id)
+    _require(permissions.can_merge_people(request.user))
     candidates = selectors.possible_duplicates(
         request.user, nhs_number=person.nhs_number, given_name=person.given_name,
         family_name=person.family_name, date_of_birth=person.date_of_birth, exclude=person.pk,
@@ -493,10 +488,10 @@ def merge_list(request: HttpRequest) -> HttpResponse:
     return render(request, "referrals/merge_list.jinja", {"merges": merges})
 
 
-@require_POST
 def merge_undo(request: HttpRequest, merge_id) -> HttpResponse:
-    _require(permissions.can_merge_people(request.user))
-    merge = selectors.merge_get_for_user(request.user, merge_id)
+    merge = selectors.merge_get_for_user(request.user, merge_id)  # 404 unless yours to undo
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     try:
         services.person_merge_undo(merge=merge, actor=request.user)
     except ValidationError as error:

@@ -189,6 +189,9 @@ SPECTACULAR_SETTINGS = {
         "OrganisationKindEnum": "pcns.models.OrganisationKind",
         "TeamKindEnum": "pcns.models.TeamKind",
         "RoleEnum": "pcns.models.Role",
+        "ReferralStatusEnum": "referrals.states.Status",
+        "RedirectDestinationEnum": "referrals.codes.RedirectDestination",
+        "RejectionReasonEnum": "referrals.codes.RejectionReason",
     },
 }
 

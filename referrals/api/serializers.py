@@ -12,7 +12,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from pcns.models import Membership, Organisation, Role, Team
+from pcns.models import Membership, Organisation, Team
 from referrals import selectors
 from referrals.codes import (
     ContactMethod,
@@ -33,6 +33,13 @@ from referrals.validators import format_nhs_number
 ACTIONS = ["accept", "redirect", "reject", "mdt", "allocate", "reallocate"]
 
 # --------------------------------------------------------------------------- fields
+
+
+class ErrorOutput(serializers.Serializer):
+    """The API's one error shape (config.api.errors)."""
+
+    message = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
 
 
 class CodeField(serializers.ChoiceField):
@@ -73,15 +80,22 @@ class VisiblePerson(serializers.PrimaryKeyRelatedField):
 
 
 class _Named(serializers.Serializer):
-    """A related row shown as its id and name."""
+    """A team or organisation shown as its id and name."""
 
     id = serializers.UUIDField()
-    name = serializers.CharField(source="__str__")
+    name = serializers.CharField()
 
 
 class _NamedMembership(serializers.Serializer):
+    """A member of staff: their membership id (what allocation takes) and name."""
+
     id = serializers.UUIDField()
-    name = serializers.CharField(source="user.get_full_name")
+    name = serializers.CharField(source="user")
+
+
+class _NamedPerson(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField(source="full_name")
 
 
 class _PersonSummary(serializers.Serializer):
@@ -122,7 +136,7 @@ class _PersonFields(serializers.Serializer):
     preferred_contact_method = CodeField(choices=ContactMethod.choices, required=False)
 
 
-class PersonFilterInput(serializers.Serializer):
+class DuplicateSearchInput(serializers.Serializer):
     """Query parameters of the duplicate search."""
 
     nhs_number = serializers.CharField(required=False, allow_blank=True, max_length=20)
@@ -146,7 +160,7 @@ class PersonUpdateInput(_PersonFields):
 
 class PersonListOutput(serializers.ModelSerializer):
     registered_practice_name = serializers.CharField(
-        source="registered_practice.name", default=None
+        source="registered_practice.name", allow_null=True
     )
 
     class Meta:
@@ -159,7 +173,7 @@ class PersonDuplicateOutput(serializers.ModelSerializer):
     """Identity only: enough to recognise the person, nothing about their care."""
 
     registered_practice_name = serializers.CharField(
-        source="registered_practice.name", default=None
+        source="registered_practice.name", allow_null=True
     )
 
     class Meta:
@@ -172,7 +186,7 @@ class PersonDetailOutput(serializers.ModelSerializer):
     """A person's record: the answer to reading, creating and changing it."""
 
     registered_practice_name = serializers.CharField(
-        source="registered_practice.name", default=None
+        source="registered_practice.name", allow_null=True
     )
     nhs_number_formatted = serializers.SerializerMethodField()
 
@@ -197,9 +211,10 @@ class ReferralNewPersonInput(_PersonFields):
 
 
 class ReferralCreateInput(serializers.Serializer):
-    person = serializers.UUIDField(
-        required=False, allow_null=True,
-        help_text="An existing person, for instance one found by people/duplicates/.",
+    person = InTenant(
+        Person, required=False, allow_null=True,
+        help_text="An existing person anywhere in the place, for instance one found by "
+        "people/duplicates/ (intake has no wrong door).",
     )
     new_person = ReferralNewPersonInput(
         required=False, allow_null=True, help_text="A new person's details, when `person` "
@@ -257,7 +272,7 @@ class ReferralDetailOutput(serializers.ModelSerializer):
     referrer_organisation = _Named(allow_null=True)
     worker = _NamedMembership(allow_null=True)
     joint_workers = serializers.SerializerMethodField()
-    triaged_by = serializers.CharField(source="triaged_by.get_full_name", default=None)
+    triaged_by = serializers.CharField(allow_null=True)
     allowed_actions = serializers.SerializerMethodField()
 
     class Meta:
@@ -356,8 +371,7 @@ class AllocationOutput(serializers.ModelSerializer):
 
 
 class AllocationCandidateOutput(serializers.ModelSerializer):
-    name = serializers.CharField(source="user.get_full_name")
-    role = serializers.ChoiceField(choices=Role.choices)
+    name = serializers.CharField(source="user")
     role_label = serializers.CharField(source="get_role_display")
     named_count = serializers.IntegerField(help_text="Referrals they hold as named worker.")
     joint_count = serializers.IntegerField(help_text="Referrals they hold as joint worker.")
@@ -420,10 +434,10 @@ class PersonMergeCreateInput(serializers.Serializer):
 
 
 class PersonMergeOutput(serializers.ModelSerializer):
-    kept = _Named()
-    merged = _Named()
-    merged_by = serializers.CharField(source="merged_by.get_full_name")
-    undone_by = serializers.CharField(source="undone_by.get_full_name", default=None)
+    kept = _NamedPerson()
+    merged = _NamedPerson()
+    merged_by = serializers.CharField()
+    undone_by = serializers.CharField(allow_null=True)
 
     class Meta:
         model = PersonMerge

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from referrals.models import Person, PersonMerge, Referral
 from tests.factories import Cast
 
 pytestmark = pytest.mark.django_db
@@ -33,8 +34,26 @@ def _object_patterns() -> list[tuple[str, list[str]]]:
     return patterns
 
 
+def _first(model):
+    def find(cast: Cast):
+        from pcns.tenancy import tenant_context
+
+        with tenant_context(cast.tenant.pk):
+            return model.objects.filter(tenant=cast.tenant).values_list("pk", flat=True).first()
+
+    return find
+
+
 # How to find tenant A's object for each URL parameter outside the admin.
 OBJECTS = {
+    ("referrals:detail", "referral_id"): _first(Referral),
+    ("referrals:timeline", "referral_id"): _first(Referral),
+    ("referrals:triage", "referral_id"): _first(Referral),
+    ("referrals:allocate", "referral_id"): _first(Referral),
+    ("referrals:mdt-list", "team_id"): lambda cast: cast.pcn_team.pk,
+    ("referrals:person-detail", "person_id"): _first(Person),
+    ("referrals:person-merge", "person_id"): _first(Person),
+    ("referrals:merge-undo", "merge_id"): _first(PersonMerge),
     ("pcns:team-detail", "team_id"): lambda cast: cast.pcn_team.pk,
     ("pcns:organisation-detail", "organisation_id"): lambda cast: cast.pcn.pk,
     ("api:organisation-detail", "pk"): lambda cast: cast.pcn.pk,
