@@ -88,6 +88,7 @@ TENANTS: list[dict] = [
     # ------------------------------------------------------------------------------------------
     {
         "slug": "sheffield",
+        "postcode_area": "S",
         "name": "Sheffield",
         "email_domain": "sheffield.demo.test",
         "organisations": [
@@ -410,6 +411,7 @@ TENANTS: list[dict] = [
     # ------------------------------------------------------------------------------------------
     {
         "slug": "leeds",
+        "postcode_area": "LS",
         "name": "Leeds",
         "email_domain": "leeds.demo.test",
         "organisations": [

@@ -89,6 +89,14 @@ def tenant_context(
         _apply(_state.get())
 
 
+def tenant_id_for_slug(slug: str) -> uuid.UUID | None:
+    """The id of the tenant with this slug, for operators' commands (``--tenant sheffield``)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT app_tenant_id_for_slug(%s)", [slug])
+        row = cursor.fetchone()
+    return row[0] if row and row[0] else None
+
+
 def activate(tenant_id: uuid.UUID | None, user_id: uuid.UUID | None = None) -> None:
     """Set the context without a block (requests: the middleware clears it at the end)."""
     state = TenantState(tenant_id, user_id)

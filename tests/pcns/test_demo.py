@@ -56,3 +56,16 @@ def test_every_demo_sign_in_exists_with_the_printed_role(loaded, client, setting
 def test_demo_tenants_are_isolated_from_each_other(loaded):
     with tenant_context(loaded["leeds"]):
         assert not Organisation.objects.filter(name__icontains="Sheffield").exists()
+
+
+def test_each_demo_team_has_current_referrals_in_every_stage_of_triage(loaded):
+    from referrals.models import Referral
+
+    for slug in ["sheffield", "leeds"]:
+        with tenant_context(loaded[slug]):
+            statuses = set(Referral.objects.values_list("status", flat=True))
+            assert {"awaiting_triage", "awaiting_mdt", "accepted", "allocated",
+                    "redirected"} <= statuses, slug
+            assert Referral.objects.filter(person__imd_decile__isnull=False).exists()
+            teams = Referral.objects.values("team").distinct().count()
+            assert teams == Team.objects.filter(kind__in=["pcn_team", "hub"]).count()

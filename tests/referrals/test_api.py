@@ -616,3 +616,29 @@ def test_clinicians_cannot_merge_people_or_see_merges(api, tenant_a):
     assert api.get(_url("person-merge-list")).status_code == 403
     assert api.post(_url("person-merge-undo", merge), format="json").status_code == 404
     assert _reload(tenant_a, duplicate).merged_into_id is None
+
+
+def test_ids_from_another_tenant_in_a_request_body_are_refused(api, tenant_a, tenant_b):
+    stranger = make_person(tenant_b)
+    api.force_authenticate(tenant_a.clinician)
+    body = _referral_body(tenant_a, team=str(tenant_b.pcn_team.pk), person=str(stranger.pk))
+    response = api.post(_url("referral-list"), body, format="json")
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert errors["team"] == errors["person"] == ["There is no such record in this place."]
+    assert _count(tenant_b, Referral, person=stranger) == 0
+
+
+def test_the_openapi_schema_describes_the_referral_endpoints(api, db):
+    response = api.get(reverse("api:schema"), HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    paths = response.json()["paths"]
+    for path in ("/api/v1/people/", "/api/v1/people/{id}/", "/api/v1/people/duplicates/",
+                 "/api/v1/referrals/", "/api/v1/referrals/{id}/",
+                 "/api/v1/referrals/{id}/triage/", "/api/v1/referrals/{id}/allocation/",
+                 "/api/v1/referrals/{id}/allocation-candidates/",
+                 "/api/v1/referrals/{id}/events/", "/api/v1/triage-queue/",
+                 "/api/v1/practice-referrals/", "/api/v1/person-merges/",
+                 "/api/v1/person-merges/{id}/undo/"):
+        assert path in paths, path
+    triage = paths["/api/v1/referrals/{id}/triage/"]["post"]
+    assert set(triage["responses"]) == {"200", "400", "403", "404", "409"}

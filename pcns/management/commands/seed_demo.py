@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from pcns import demo, demo_data
+from referrals import demo as referrals_demo
 
 
 class Command(BaseCommand):
@@ -25,6 +26,9 @@ class Command(BaseCommand):
                     continue
                 raise CommandError(f"{spec['name']} is already loaded.")
             demo.load_tenant(spec, password=settings.DEMO_PASSWORD)
+            referrals_demo.load_postcodes(tenant_id, area=spec["postcode_area"])
+            made = referrals_demo.load_referrals(tenant_id)
+            self.stdout.write(f"{spec['name']}: loaded, with {made} current referrals")
             self.stdout.write(self.style.SUCCESS(
                 f"{spec['name']}: {len(spec['organisations'])} organisations, "
                 f"{len(spec['teams'])} teams, {len(spec['staff'])} staff"
