@@ -6,8 +6,8 @@ class Conflict(Exception):
     as a "changed by someone else, reload" message on the pages."""
 
     default_message = (
-        "Someone else changed this record while you were looking at it. "
-        "Reload the page to see their change, then try again."
+        "Someone else changed this record since you read it. "
+        "Reload it to see their change, then try again."
     )
 
     def __init__(self, message: str = "") -> None:

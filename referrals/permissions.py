@@ -87,10 +87,11 @@ def can_create_person(user: User) -> bool:
 
 
 def can_change_person(user: User, person: Person) -> bool:
+    """Identity and contact details: clinical staff other than peer support workers."""
     membership = _membership(user)
     return (
         membership is not None
-        and membership.role in CLINICAL_ROLES
+        and membership.role in CLINICAL_ROLES - {Role.PEER_SUPPORT}
         and person.merged_into_id is None
         and can_view_person(user, person)
     )

@@ -98,8 +98,8 @@ def _locked(referral: Referral, version: int) -> Referral:
     current = Referral.objects.select_for_update().get(pk=referral.pk)
     if current.version != version:
         raise Conflict(
-            "Someone else changed this referral while you were looking at it. "
-            "Reload the page to see their change, then try again."
+            "Someone else changed this referral since you read it. "
+            "Reload it to see their change, then try again."
         )
     return current
 
@@ -289,9 +289,9 @@ def person_merge(*, kept: Person, merged: Person, actor: User, reason: str) -> P
     merged = Person.objects.select_for_update().get(pk=merged.pk)
     errors: dict[str, list[str]] = {}
     if kept.pk == merged.pk:
-        errors["merged"] = ["Choose two different records."]
+        errors.setdefault("merged", []).append("Choose two different records.")
     if kept.merged_into_id or merged.merged_into_id:
-        errors["merged"] = ["One of these records has already been merged."]
+        errors.setdefault("merged", []).append("One of these records has already been merged.")
     if not reason.strip():
         errors["reason"] = ["Say why these records are the same person."]
     if kept.nhs_number and merged.nhs_number and kept.nhs_number != merged.nhs_number:
@@ -474,6 +474,9 @@ def referral_create(
         raise ValidationError({"person": ["This record was merged: use the record it was "
                                           "merged into."]})
     _clean_referral(data, date_of_birth=person.date_of_birth, tenant_id=person.tenant_id)
+    existing = open_referral_in_team(person, data.team)
+    if existing is not None:  # refused before the pause check: no refusal is recorded for it
+        raise _duplicate_error(existing)
     _refuse_if_paused(actor=actor, data=data)
     with transaction.atomic():
         existing = open_referral_in_team(person, data.team)
@@ -722,12 +725,20 @@ def referral_reallocate(
                            version=version, worker=worker, joint_workers=joint_workers, on=on)
 
 
-def referral_assign(**kwargs) -> Referral:
+def referral_assign(
+    *,
+    referral: Referral,
+    actor: User,
+    version: int,
+    worker: Membership | None,
+    joint_workers: Sequence[Membership] = (),
+    on: dt.date | None = None,
+) -> Referral:
     """Allocate or reallocate, whichever the referral's state calls for (the forms' one
     button)."""
-    referral = kwargs["referral"]
     service = referral_reallocate if referral.worker_id else referral_allocate
-    return service(**kwargs)
+    return service(referral=referral, actor=actor, version=version, worker=worker,
+                   joint_workers=joint_workers, on=on)
 
 
 @transaction.atomic

@@ -50,7 +50,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         errors = {field: _flatten(value) for field, value in detail.items()}
-        response.data = error_body("The request has errors: see the fields listed.", errors)
+        general = errors.get("non_field_errors", [])
+        # A refusal that concerns no one field (an illegal transition) is the message itself.
+        message = general[0] if len(errors) == 1 and len(general) == 1 else (
+            "The request has errors: see the fields listed."
+        )
+        response.data = error_body(message, errors)
         response.status_code = status.HTTP_400_BAD_REQUEST
     else:
         detail = getattr(exc, "detail", str(exc))
