@@ -39,10 +39,10 @@ class UKDateField(forms.Field):
         if missing:
             raise ValidationError(f"The {self.label_text} must include a {' and '.join(missing)}.")
         try:
-            if len(year) != 4:
+            if len(year) != 4 or len(month) > 2 or len(day) > 2:
                 raise ValueError
             return dt.date(int(year), int(month), int(day))
-        except ValueError:
+        except (ValueError, OverflowError):
             raise ValidationError(f"The {self.label_text} must be a real date.") from None
 
     def validate(self, value):

@@ -311,7 +311,14 @@ def person_merge(*, kept: Person, merged: Person, actor: User, reason: str) -> P
         )
     for referral in moving:
         referral.person = kept
-        _save(referral, ["person"])
+        try:
+            with transaction.atomic():
+                _save(referral, ["person"])
+        except IntegrityError:  # an open referral for them reached that team a moment ago
+            raise ValidationError(
+                {"merged": ["Both records have an open referral in the same team. Close one "
+                            "of them first."]}
+            ) from None
         _event(referral, actor=actor, kind=EventKind.PERSON_MERGED, from_status=referral.status,
                on=_today(), reason=reason.strip())
     merged.merged_into = kept
@@ -336,8 +343,11 @@ def person_merge_undo(*, merge: PersonMerge, actor: User) -> PersonMerge:
         raise ValidationError({"merge": ["This merge has already been undone."]})
     merged = Person.objects.select_for_update().get(pk=merge.merged_id)
     if merged.nhs_number and _nhs_number_taken(merged.tenant_id, merged.nhs_number,
-                                               exclude_pk=merged.pk) not in (None, merge.kept):
-        raise ValidationError({"merge": ["Another record now has this NHS number."]})
+                                               exclude_pk=merged.pk):
+        raise ValidationError(
+            {"merge": ["Another record now has this record's NHS number, so they cannot be "
+                       "separated again."]}
+        )
     for referral in Referral.objects.filter(pk__in=merge.moved_referrals).select_for_update():
         referral.person = merged
         _save(referral, ["person"])
@@ -540,6 +550,8 @@ def referral_intake(
     except ValidationError as exc:
         errors.update(exc.message_dict)
     _raise(errors)
+    if person is not None and (existing := open_referral_in_team(person, data.team)):
+        raise _duplicate_error(existing)  # before the pause check: not a refusal to record
     _refuse_if_paused(actor=actor, data=data)
     with transaction.atomic():
         if person is None:
@@ -591,7 +603,13 @@ def referral_accept(
         referral.urgency = urgency
         changed.append("urgency")
     referral.decision_note = note.strip()
-    _save(referral, [*changed, "decision_note"])
+    try:
+        with transaction.atomic():
+            _save(referral, [*changed, "decision_note"])
+    except IntegrityError:  # an open referral for them reached that team a moment ago
+        raise ValidationError(
+            {"team": ["This person already has an open referral with that team."]}
+        ) from None
     _event(referral, actor=actor, kind=EventKind.ACCEPTED, from_status=from_status, on=on,
            reason=note.strip(),
            details={"team": team.name, "urgency": referral.get_urgency_display()})
@@ -780,8 +798,11 @@ def _assign_workers(
     from_status = referral.status
     referral.status = to_status
     referral.worker = worker
-    referral.allocated_on = on
-    _save(referral, ["status", "worker", "allocated_on"])
+    changed = ["status", "worker"]
+    if kind == EventKind.ALLOCATED:  # a reallocation's date is on its event
+        referral.allocated_on = on
+        changed.append("allocated_on")
+    _save(referral, changed)
     JointWorker.objects.filter(referral=referral).delete()
     JointWorker.objects.bulk_create(
         JointWorker(tenant_id=referral.tenant_id, referral=referral, membership=m) for m in joint

@@ -7,6 +7,7 @@ import re
 from django.core.exceptions import ValidationError
 
 _NHS_SEPARATORS = re.compile(r"[\s-]")
+_TEN_DIGITS = re.compile(r"[0-9]{10}")  # ASCII only: str.isdigit() also accepts "²" or "٣"
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})$")
 
 
@@ -25,7 +26,7 @@ def nhs_number_check_digit(first_nine: str) -> int | None:
 def normalise_nhs_number(value: str) -> str:
     """Ten digits with no spaces, or ValidationError saying what is wrong."""
     digits = _NHS_SEPARATORS.sub("", value or "")
-    if not digits.isdigit() or len(digits) != 10:
+    if not _TEN_DIGITS.fullmatch(digits):
         raise ValidationError("Enter an NHS number with 10 digits, like 943 476 5919.",
                               code="nhs_number_format")
     if nhs_number_check_digit(digits[:9]) != int(digits[9]):

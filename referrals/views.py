@@ -116,12 +116,15 @@ def referral_new(request: HttpRequest) -> HttpResponse:
     user chooses an existing record or confirms a new one."""
     _require(permissions.can_receive_referrals(request.user))
     person = None
+    identity: dict[str, str] = {}
     person_id = request.POST.get("person_choice") or request.GET.get("person", "")
     if person_id and person_id != "new":
         try:
             person = selectors.person_get_for_user(request.user, uuid.UUID(person_id))
         except (ValueError, Http404):
             person = _duplicate_candidate(request, person_id)
+            # Carried through the form again, so a resubmission still proves the match.
+            identity = {key: request.POST.get(key, "") for key in IDENTITY_KEYS}
     form_class = forms.ExistingPersonReferralForm if person else forms.ReferralIntakeForm
     data = request.POST if request.method == "POST" else None
     form = form_class(data, user=request.user,
@@ -152,8 +155,14 @@ def referral_new(request: HttpRequest) -> HttpResponse:
                     return redirect("referrals:detail", referral.pk)
                 return redirect("referrals:triage-queue")
     context = _intake_context(form, person=person, duplicates=duplicates)
+    context["identity"] = identity
     return render(request, "referrals/referral_new.jinja", context,
                   status=400 if form.errors else 200)
+
+
+#: The typed details that matched a person known to another team (see _duplicate_candidate).
+IDENTITY_KEYS = ["nhs_number", "given_name", "family_name", "date_of_birth-day",
+                 "date_of_birth-month", "date_of_birth-year"]
 
 
 def _normalised_nhs_number(value: str) -> str:

@@ -214,7 +214,13 @@ class ReferralCreateInput(serializers.Serializer):
     person = InTenant(
         Person, required=False, allow_null=True,
         help_text="An existing person anywhere in the place, for instance one found by "
-        "people/duplicates/ (intake has no wrong door).",
+        "people/duplicates/ (intake has no wrong door). For a person you cannot see yet, "
+        "also send `person_nhs_number`.",
+    )
+    person_nhs_number = serializers.CharField(
+        required=False, allow_blank=True,
+        help_text="The chosen person's NHS number: required when they are known only to "
+        "another team, so an id alone never opens someone's record.",
     )
     new_person = ReferralNewPersonInput(
         required=False, allow_null=True, help_text="A new person's details, when `person` "
@@ -236,6 +242,16 @@ class ReferralCreateInput(serializers.Serializer):
         if has_person == has_new:
             raise serializers.ValidationError(
                 {"person": ["Give either `person` (an existing record) or `new_person`."]}
+            )
+        person = attrs.get("person")
+        typed = "".join(attrs.pop("person_nhs_number", "").split()).replace("-", "")
+        user = self.context["request"].user
+        if person is not None and not selectors.person_list_for_user(user).filter(
+            pk=person.pk
+        ).exists() and (not person.nhs_number or typed != person.nhs_number):
+            raise serializers.ValidationError(
+                {"person_nhs_number": ["This person is known to another team: give their "
+                                       "NHS number to confirm who you are referring."]}
             )
         return attrs
 

@@ -335,6 +335,7 @@ class ReferralEventsView(_OnReferral):
         responses={200: serializers.ReferralEventOutput(many=True), 404: ERRORS},
     )
     def get(self, request, pk):
+        _audit_view(request.user, self.referral)
         events = selectors.referral_timeline(self.referral)
         return Response(serializers.ReferralEventOutput(events, many=True).data)
 

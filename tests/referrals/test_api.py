@@ -110,10 +110,28 @@ def test_intake_can_choose_a_person_known_to_another_team_found_by_the_duplicate
     assert set(found[0]) == {"id", "given_name", "family_name", "date_of_birth", "nhs_number",
                              "registered_practice_name"}
 
-    response = api.post(_url("referral-list"), _referral_body(tenant_a, person=str(known.pk)),
-                        format="json")
+    by_id_alone = api.post(_url("referral-list"),
+                           _referral_body(tenant_a, person=str(known.pk)), format="json")
+    assert by_id_alone.status_code == 400
+    assert "give their NHS number" in by_id_alone.json()["errors"]["person_nhs_number"][0]
+    assert api.get(_url("person-detail", known)).status_code == 404
+
+    response = api.post(
+        _url("referral-list"),
+        _referral_body(tenant_a, person=str(known.pk), person_nhs_number=spaced),
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     assert response.json()["person"] == str(known.pk)
+
+
+def test_reading_a_referrals_event_log_is_audited(api, tenant_a):
+    referral = make_referral(tenant_a)
+    api.force_authenticate(tenant_a.clinician)
+    assert api.get(_url("referral-events", referral)).status_code == 200
+    with tenant_context(tenant_a.tenant.pk):
+        assert AuditEvent.objects.filter(action="view", target_id=str(referral.pk),
+                                         actor=tenant_a.clinician).exists()
 
 
 @pytest.mark.parametrize(

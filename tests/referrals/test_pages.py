@@ -150,12 +150,19 @@ def test_people_without_a_caseload_role_cannot_record_referrals(client, tenant_a
 
 
 def test_the_queue_shows_the_most_urgent_then_the_longest_waiting_first(client, tenant_a):
-    make_referral(tenant_a, received_on=TODAY - dt.timedelta(days=40))
-    urgent = make_referral(tenant_a, received_on=TODAY - dt.timedelta(days=1), urgency="urgent")
-    middle = make_referral(tenant_a, received_on=TODAY - dt.timedelta(days=15))
+    def referral(name: str, days: int, urgency: str = "routine"):
+        person = make_person(tenant_a, given_name=name, family_name="Queueorder")
+        return make_referral(tenant_a, person=person, urgency=urgency,
+                             received_on=TODAY - dt.timedelta(days=days))
+
+    referral("Fifteen", 15)
+    referral("Forty", 40)
+    referral("One", 1, urgency="urgent")
+    referral("Two", 2)
     client.force_login(tenant_a.team_lead)
     html = client.get(reverse("referrals:triage-queue")).content.decode()
-    positions = [html.index(str(r.person)) for r in [urgent, middle]]
+    names = ["One Queueorder", "Forty Queueorder", "Fifteen Queueorder", "Two Queueorder"]
+    positions = [html.index(f">{name}<") for name in names]
     assert positions == sorted(positions)
     assert "40 days" in html and "nhsuk-tag--red" in html  # highlighted at 28+
     assert "15 days" in html and "nhsuk-tag--orange" in html  # highlighted at 14+
@@ -177,8 +184,9 @@ def test_the_queue_filters_by_urgency_source_and_waiting_band(client, tenant_a):
 def test_another_teams_clinician_does_not_see_the_referral_in_their_queue(client, tenant_a):
     referral = make_referral(tenant_a)
     client.force_login(tenant_a.other_clinician)
-    html = client.get(reverse("referrals:triage-queue")).content.decode()
-    assert str(referral.person) not in html
+    response = client.get(reverse("referrals:triage-queue"))
+    assert response.status_code == 200
+    assert str(referral.person) not in response.content.decode()
 
 
 def _queue_queries(client, tenant, user) -> int:
@@ -398,3 +406,39 @@ def test_a_fresh_form_shows_no_errors(client, tenant_a):
     for url in [reverse("referrals:new"), reverse("referrals:triage", args=[referral.pk])]:
         html = client.get(url).content.decode()
         assert "nhsuk-form-group--error" not in html and "nhsuk-error-message" not in html, url
+
+
+def test_an_absurd_date_is_a_clear_error_not_a_crash(client, tenant_a):
+    client.force_login(tenant_a.clinician)
+    response = client.post(reverse("referrals:new"), _intake_post(
+        tenant_a, **{"date_of_birth-month": "99999999999999999999"}))
+    assert response.status_code == 400
+    assert "The date of birth must be a real date." in response.content.decode()
+
+
+def test_a_person_known_to_another_team_can_be_chosen_and_the_form_resubmitted(
+    client, tenant_a
+):
+    known = make_referral(tenant_a, team=tenant_a.other_pcn_team,
+                          actor=tenant_a.other_clinician).person
+    client.force_login(tenant_a.clinician)
+    typed = _intake_post(tenant_a, nhs_number=known.nhs_number, given_name=known.given_name,
+                         family_name=known.family_name,
+                         **_date("date_of_birth", known.date_of_birth))
+    offered = client.post(reverse("referrals:new"), typed)
+    assert f'value="{known.pk}"' in offered.content.decode()
+    chosen = {**typed, "person_choice": str(known.pk), "presenting_needs": []}
+    first = client.post(reverse("referrals:new"), chosen)
+    assert first.status_code == 400
+    assert "Choose at least one presenting need." in first.content.decode()
+    # Resubmit what the page now holds: its hidden fields plus the corrected need.
+    html = first.content.decode()
+    assert f'name="nhs_number" value="{known.nhs_number}"' in html
+    resubmitted = {key: typed[key] for key in typed if key.startswith(("nhs_number",
+                   "given_name", "family_name", "date_of_birth"))}
+    resubmitted.update({key: typed[key] for key in ["team", "source", "urgency"]},
+                       **_date("received_on", TODAY), person_choice=str(known.pk),
+                       presenting_needs=["anxiety"])
+    assert client.post(reverse("referrals:new"), resubmitted).status_code == 302
+    with tenant_context(tenant_a.tenant.pk):
+        assert Referral.objects.filter(person=known, team=tenant_a.pcn_team).exists()

@@ -389,7 +389,55 @@ def test_a_postcode_file_with_a_bad_row_loads_nothing(ctx):
         ])
     assert caught.value.message_dict["file"] == [
         "Row 3: needs a postcode, an LSOA code and a decile 1 to 10."]
-    assert not Person.objects.filter(postcode="S2 1AA").exists()
     from referrals.models import PostcodeArea
 
     assert not PostcodeArea.objects.filter(postcode="S2 1AA").exists()
+
+
+ARABIC_INDIC_NHS_NUMBER = "".join(chr(0x0660 + int(d)) for d in "9434765919")
+
+
+@pytest.mark.parametrize("typed", ["94347659\u00b29", ARABIC_INDIC_NHS_NUMBER])
+def test_only_ascii_digits_make_an_nhs_number(typed):
+    with pytest.raises(ValidationError) as caught:
+        normalise_nhs_number(typed)
+    assert "10 digits" in caught.value.messages[0]
+
+
+def test_a_merge_cannot_be_undone_once_the_kept_record_took_the_duplicates_nhs_number(ctx):
+    kept = make_person(ctx, nhs_number="", nhs_number_missing_reason="not_yet_traced")
+    duplicate = make_person(ctx, family_name=kept.family_name,
+                            date_of_birth=kept.date_of_birth)
+    merge = services.person_merge(kept=kept, merged=duplicate, actor=ctx.tenant_admin,
+                                  reason="Same person")
+    services.person_update(person=kept, actor=ctx.clinician, version=kept.version,
+                           data=person_input(ctx, nhs_number=duplicate.nhs_number,
+                                             family_name=kept.family_name))
+    with pytest.raises(ValidationError) as caught:
+        services.person_merge_undo(merge=merge, actor=ctx.tenant_admin)
+    assert "cannot be separated again" in caught.value.message_dict["merge"][0]
+
+
+def test_a_duplicate_open_referral_into_a_paused_team_is_refused_as_a_duplicate(ctx):
+    first = make_referral(ctx)
+    IntakePause.objects.create(tenant=ctx.tenant, organisation=ctx.pcn, starts_on=TODAY,
+                               reason="Clearing a backlog")
+    refusals = IntakeRefusal.objects.count()
+    with pytest.raises(ValidationError) as caught:
+        services.referral_intake(actor=ctx.clinician, person=first.person, person_data=None,
+                                 data=referral_input(ctx, received_on=TODAY))
+    assert "already has an open referral" in caught.value.message_dict["person"][0]
+    assert IntakeRefusal.objects.count() == refusals
+
+
+def test_reallocation_keeps_the_date_of_the_first_allocation(ctx):
+    referral = _in_status(ctx, Status.ACCEPTED)
+    first_day = TODAY - dt.timedelta(days=1)
+    allocated = services.referral_allocate(referral=referral, actor=ctx.team_lead,
+                                           version=referral.version,
+                                           worker=ctx.clinician.membership, on=first_day)
+    again = services.referral_reallocate(referral=allocated, actor=ctx.team_lead,
+                                         version=allocated.version,
+                                         worker=ctx.team_lead.membership)
+    assert again.allocated_on == first_day
+    assert again.events.last().effective_on == TODAY
