@@ -473,66 +473,27 @@ def _duplicate_error(existing: Referral) -> ValidationError:
 def referral_create(
     *, actor: User, person: Person, data: ReferralInput, entered_at: dt.datetime | None = None
 ) -> Referral:
-    """Receive a referral for ``person`` into ``data.team``.
-
-    Refused (nothing saved) when the data is invalid or the person already has an open referral
-    in the team; refused with the refusal recorded when the team's intake is paused on the date
-    received. A referral within the tenant's re-referral window after a discharge is linked to
-    the discharged one.
-    """
-    if person.merged_into_id:
-        raise ValidationError({"person": ["This record was merged: use the record it was "
-                                          "merged into."]})
-    _clean_referral(data, date_of_birth=person.date_of_birth, tenant_id=person.tenant_id)
-    existing = open_referral_in_team(person, data.team)
-    if existing is not None:  # refused before the pause check: no refusal is recorded for it
-        raise _duplicate_error(existing)
-    _refuse_if_paused(actor=actor, data=data)
-    with transaction.atomic():
-        existing = open_referral_in_team(person, data.team)
-        if existing is not None:
-            raise _duplicate_error(existing)
-        referral = Referral(
-            tenant_id=person.tenant_id,
-            person=person,
-            team=data.team,
-            source=data.source,
-            referrer_name=data.referrer_name.strip(),
-            referrer_organisation=data.referrer_organisation,
-            received_on=data.received_on,
-            entered_at=entered_at or timezone.now(),
-            entered_by=actor,
-            urgency=data.urgency,
-            presenting_needs=sorted(set(data.presenting_needs)),
-            reason=data.reason.strip(),
-            previous_referral=_previous_within_window(person, data.received_on),
-        )
-        try:
-            with transaction.atomic():
-                referral.save()
-        except IntegrityError:
-            # Someone received the same person into the same team a moment ago.
-            existing = open_referral_in_team(person, data.team)
-            if existing is None:
-                raise
-            raise _duplicate_error(existing) from None
-        details = {"team": data.team.name, "source": referral.get_source_display(),
-                   "urgency": referral.get_urgency_display()}
-        if referral.previous_referral_id:
-            details["re_referral_of"] = str(referral.previous_referral_id)
-        _event(referral, actor=actor, kind=EventKind.RECEIVED, from_status="",
-               on=data.received_on, details=details)
-        audit_record(actor=actor, action=AuditAction.CREATE, target=referral)
-    return referral
+    """Receive a referral for an existing ``person``: ``referral_intake`` with no new person."""
+    return referral_intake(actor=actor, person=person, person_data=None, data=data,
+                           entered_at=entered_at)
 
 
 def referral_intake(
-    *, actor: User, person: Person | None, person_data: PersonInput | None, data: ReferralInput
+    *,
+    actor: User,
+    person: Person | None,
+    person_data: PersonInput | None,
+    data: ReferralInput,
+    entered_at: dt.datetime | None = None,
 ) -> Referral:
-    """A referral with, when ``person`` is None, a new person record: both saved or neither.
+    """Receive a referral into ``data.team`` for ``person`` or, when that is None, for a new
+    person made from ``person_data``: both saved or neither.
 
     Every field of both is checked before anything is saved, so a form shows all its errors at
-    once.
+    once. Refused (nothing saved) when the data is invalid or the person already has an open
+    referral in the team; refused with the refusal recorded when the team's intake is paused on
+    the date received. A referral within the tenant's re-referral window after a discharge is
+    linked to the discharged one.
     """
     errors: dict[str, list[str]] = {}
     if person is None:
@@ -544,6 +505,9 @@ def referral_intake(
             errors.update(exc.message_dict)
         date_of_birth = person_data.date_of_birth
     else:
+        if person.merged_into_id:
+            raise ValidationError({"person": ["This record was merged: use the record it was "
+                                              "merged into."]})
         date_of_birth = person.date_of_birth
     try:
         _clean_referral(data, date_of_birth=date_of_birth, tenant_id=require_tenant_id())
@@ -556,7 +520,44 @@ def referral_intake(
     with transaction.atomic():
         if person is None:
             person = person_create(actor=actor, data=person_data)
-        return referral_create(actor=actor, person=person, data=data)
+        return _save_referral(actor=actor, person=person, data=data, entered_at=entered_at)
+
+
+def _save_referral(
+    *, actor: User, person: Person, data: ReferralInput, entered_at: dt.datetime | None
+) -> Referral:
+    referral = Referral(
+        tenant_id=person.tenant_id,
+        person=person,
+        team=data.team,
+        source=data.source,
+        referrer_name=data.referrer_name.strip(),
+        referrer_organisation=data.referrer_organisation,
+        received_on=data.received_on,
+        entered_at=entered_at or timezone.now(),
+        entered_by=actor,
+        urgency=data.urgency,
+        presenting_needs=sorted(set(data.presenting_needs)),
+        reason=data.reason.strip(),
+        previous_referral=_previous_within_window(person, data.received_on),
+    )
+    try:
+        with transaction.atomic():
+            referral.save()
+    except IntegrityError:
+        # Someone received the same person into the same team a moment ago.
+        existing = open_referral_in_team(person, data.team)
+        if existing is None:
+            raise
+        raise _duplicate_error(existing) from None
+    details = {"team": data.team.name, "source": referral.get_source_display(),
+               "urgency": referral.get_urgency_display()}
+    if referral.previous_referral_id:
+        details["re_referral_of"] = str(referral.previous_referral_id)
+    _event(referral, actor=actor, kind=EventKind.RECEIVED, from_status="",
+           on=data.received_on, details=details)
+    audit_record(actor=actor, action=AuditAction.CREATE, target=referral)
+    return referral
 
 
 # --------------------------------------------------------------------------- triage
@@ -699,6 +700,36 @@ def referral_flag_for_mdt(*, referral: Referral, actor: User, version: int,
     audit_record(actor=actor, action=AuditAction.CHANGE, target=referral,
                  fields=["status", "mdt_note"])
     return referral
+
+
+TRIAGE_DECISIONS = ("accept", "redirect", "reject", "mdt")
+
+
+def referral_decide(
+    *,
+    referral: Referral,
+    actor: User,
+    version: int,
+    decision: str,
+    note: str = "",
+    team: Team | None = None,
+    urgency: str = "",
+    destination: str = "",
+    reason: str = "",
+    on: dt.date | None = None,
+) -> Referral:
+    """One triage decision by name, for the page and the API: the fields each takes are those
+    of the matching service."""
+    common = {"referral": referral, "actor": actor, "version": version}
+    if decision == "accept":
+        return referral_accept(**common, team=team, urgency=urgency or None, note=note, on=on)
+    if decision == "redirect":
+        return referral_redirect(**common, destination=destination, note=note, on=on)
+    if decision == "reject":
+        return referral_reject(**common, reason=reason, note=note, on=on)
+    if decision == "mdt":
+        return referral_flag_for_mdt(**common, note=note)
+    raise ValidationError({"decision": [f"'{decision}' is not a known decision."]})
 
 
 # --------------------------------------------------------------------------- allocation

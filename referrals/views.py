@@ -325,25 +325,25 @@ def _reject_errors(form) -> bool:
     return bool(form.errors)
 
 
+#: What the page says after each decision, and the form field holding its note.
+DECIDED = {
+    "accept": ("Referral accepted. Allocate it to a worker next.", "accept_note"),
+    "redirect": ("Referral redirected. The handover is on its timeline.", "redirect_note"),
+    "reject": ("Referral rejected.", "rejection_note"),
+    "mdt": ("Referral added to the MDT meeting list.", "mdt_note"),
+}
+
+
 def _decide(request, referral, form) -> None:
     data = form.cleaned_data
-    common = {"referral": referral, "actor": request.user, "version": data["version"]}
-    decision = data["decision"]
-    if decision == "accept":
-        services.referral_accept(**common, team=data["team"], urgency=data["urgency"] or None,
-                                 note=data["accept_note"])
-        messages.success(request, "Referral accepted. Allocate it to a worker next.")
-    elif decision == "redirect":
-        services.referral_redirect(**common, destination=data["destination"],
-                                   note=data["redirect_note"])
-        messages.success(request, "Referral redirected. The handover is on its timeline.")
-    elif decision == "reject":
-        services.referral_reject(**common, reason=data["rejection_reason"],
-                                 note=data["rejection_note"])
-        messages.success(request, "Referral rejected.")
-    else:
-        services.referral_flag_for_mdt(**common, note=data["mdt_note"])
-        messages.success(request, "Referral added to the MDT meeting list.")
+    message, note_field = DECIDED[data["decision"]]
+    services.referral_decide(
+        referral=referral, actor=request.user, version=data["version"],
+        decision=data["decision"], note=data[note_field], team=data["team"],
+        urgency=data["urgency"], destination=data["destination"],
+        reason=data["rejection_reason"],
+    )
+    messages.success(request, message)
 
 
 def _triage_context(form, referral) -> dict:

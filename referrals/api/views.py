@@ -10,7 +10,6 @@ API's one error shape (400, or 409 for a stale ``version``).
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 
 from django.db import transaction
 from drf_spectacular.utils import extend_schema
@@ -259,21 +258,6 @@ class _OnReferral(APIView):
         self.referral = selectors.referral_get_for_user(request.user, kwargs["pk"])
 
 
-def _triage(referral: Referral, actor: User, *, decision: str, version: int, note: str,
-            team: Team | None = None, urgency: str = "", destination: str = "",
-            reason: str = "", decided_on: dt.date | None = None) -> Referral:
-    common = {"referral": referral, "actor": actor, "version": version}
-    if decision == "accept":
-        return services.referral_accept(**common, team=team, urgency=urgency or None,
-                                        note=note, on=decided_on)
-    if decision == "redirect":
-        return services.referral_redirect(**common, destination=destination, note=note,
-                                          on=decided_on)
-    if decision == "reject":
-        return services.referral_reject(**common, reason=reason, note=note, on=decided_on)
-    return services.referral_flag_for_mdt(**common, note=note)
-
-
 class ReferralTriageView(_OnReferral):
     @extend_schema(
         summary="Decide a referral: accept, redirect, reject or flag for the MDT",
@@ -288,7 +272,10 @@ class ReferralTriageView(_OnReferral):
                  "Only MHPs and clinical leads of the receiving team can triage referrals.")
         data = serializers.TriageInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        referral = _triage(self.referral, request.user, **data.validated_data)
+        values = dict(data.validated_data)
+        values["on"] = values.pop("decided_on", None)
+        referral = services.referral_decide(referral=self.referral, actor=request.user,
+                                            **values)
         context = {"allowed_actions": _allowed_actions(request.user, referral)}
         return Response(serializers.TriageOutput(referral, context=context).data)
 
