@@ -44,6 +44,12 @@ def audit_record(
 
 
 @transaction.atomic
+def audit_view(*, actor: User, target: models.Model, note: str = "") -> AuditEvent:
+    """Record that ``actor`` was shown ``target`` (a person's record, a referral, a timeline)."""
+    return audit_record(actor=actor, action=AuditAction.VIEW, target=target, note=note)
+
+
+@transaction.atomic
 def audited_save(
     *, instance: models.Model, actor: User, changed: Iterable[str] | None = None, note: str = ""
 ) -> models.Model:

@@ -8,7 +8,6 @@ import uuid
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,9 +15,8 @@ from django.urls import reverse
 from config.exceptions import Conflict
 from config.forms import add_service_errors, date_parts
 from pcns import selectors as pcns_selectors
-from pcns.models import AuditAction
 from pcns.presenters import error_list
-from pcns.services import audit_record
+from pcns.services import audit_view
 from referrals import forms, permissions, presenters, selectors, services
 from referrals.codes import (
     ContactMethod,
@@ -43,11 +41,6 @@ QUEUE_PAGE_SIZE = 25
 def _require(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied
-
-
-def _audit_view(request: HttpRequest, target, note: str = "") -> None:
-    with transaction.atomic():
-        audit_record(actor=request.user, action=AuditAction.VIEW, target=target, note=note)
 
 
 def _choices(choices, selected=None, blank: str = "") -> list[dict]:
@@ -243,7 +236,7 @@ def mdt_list(request: HttpRequest, team_id) -> HttpResponse:
 
 def referral_detail(request: HttpRequest, referral_id) -> HttpResponse:
     referral = selectors.referral_get_for_user(request.user, referral_id)
-    _audit_view(request, referral)
+    audit_view(actor=request.user, target=referral)
     joint = list(selectors.joint_workers(referral))
     can_triage = (permissions.can_triage_referral(request.user, referral)
                   and referral.status in UNTRIAGED_STATUSES)
@@ -269,7 +262,7 @@ def referral_detail(request: HttpRequest, referral_id) -> HttpResponse:
 
 def referral_timeline(request: HttpRequest, referral_id) -> HttpResponse:
     referral = selectors.referral_get_for_user(request.user, referral_id)
-    _audit_view(request, referral, note="timeline")
+    audit_view(actor=request.user, target=referral, note="timeline")
     return render(
         request,
         "referrals/referral_timeline.jinja",
@@ -438,7 +431,7 @@ def practice_referrals(request: HttpRequest) -> HttpResponse:
 
 def person_detail(request: HttpRequest, person_id) -> HttpResponse:
     person = selectors.person_get_for_user(request.user, person_id)
-    _audit_view(request, person)
+    audit_view(actor=request.user, target=person)
     referrals = selectors.person_referrals_for_user(request.user, person)
     can_merge = permissions.can_merge_people(request.user) and person.merged_into_id is None
     return render(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 
-from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, status, viewsets
 from rest_framework.decorators import action
@@ -19,8 +18,8 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from pcns.models import AuditAction, Team, User
-from pcns.services import audit_record
+from pcns.models import Team, User
+from pcns.services import audit_view
 from referrals import permissions, selectors, services
 from referrals.api import filters, serializers
 from referrals.filters import ReferralFilter, ReferralListFilter
@@ -45,11 +44,6 @@ _ACTIONS = {
 def _require(allowed: bool, message: str = "You do not have permission to do this.") -> None:
     if not allowed:
         raise exceptions.PermissionDenied(message)
-
-
-def _audit_view(user: User, target) -> None:
-    with transaction.atomic():
-        audit_record(actor=user, action=AuditAction.VIEW, target=target)
 
 
 def _allowed_actions(user: User, referral: Referral) -> list[str]:
@@ -107,7 +101,7 @@ class PersonViewSet(viewsets.ReadOnlyModelViewSet):
                    responses={200: serializers.PersonDetailOutput, 404: ERRORS})
     def retrieve(self, request, *args, **kwargs):
         person = self.get_object()
-        _audit_view(request.user, person)
+        audit_view(actor=request.user, target=person)
         return Response(serializers.PersonDetailOutput(person).data)
 
     @extend_schema(
@@ -209,7 +203,7 @@ class ReferralViewSet(viewsets.ReadOnlyModelViewSet):
                    responses={200: serializers.ReferralDetailOutput, 404: ERRORS})
     def retrieve(self, request, *args, **kwargs):
         referral = selectors.referral_get_for_user(request.user, kwargs["pk"])
-        _audit_view(request.user, referral)
+        audit_view(actor=request.user, target=referral)
         context = {"allowed_actions": _allowed_actions(request.user, referral)}
         return Response(serializers.ReferralDetailOutput(referral, context=context).data)
 
@@ -322,7 +316,7 @@ class ReferralEventsView(_OnReferral):
         responses={200: serializers.ReferralEventOutput(many=True), 404: ERRORS},
     )
     def get(self, request, pk):
-        _audit_view(request.user, self.referral)
+        audit_view(actor=request.user, target=self.referral)
         events = selectors.referral_timeline(self.referral)
         return Response(serializers.ReferralEventOutput(events, many=True).data)
 
