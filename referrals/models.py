@@ -6,6 +6,8 @@ models hold the data, the database constraints that back those rules, and nothin
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -146,7 +148,7 @@ class Referral(TenantOwned):
 
     ``received_on`` is the clock start; ``entered_at`` is when it was typed in, which may be weeks
     later (a backlog). ``version`` increases on every change, so two people acting on the same
-    referral cannot overwrite each other (see services._locked).
+    referral cannot overwrite each other (see services.lock_referral).
     """
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="referrals")
@@ -192,10 +194,20 @@ class Referral(TenantOwned):
 
     discharged_on = models.DateField(null=True, blank=True)
     discharge_reason = models.CharField(max_length=20, choices=DischargeReason.choices, blank=True)
+    discharge_destination = models.CharField(
+        max_length=200, blank=True,
+        help_text="For a step up or down: the service the person moved to.",
+    )
+    discharge_note = models.TextField(blank=True)
     previous_referral = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="re_referrals",
         help_text="The earlier referral this one follows, when received within the re-referral "
         "window after its discharge.",
+    )
+    episode_id = models.UUIDField(
+        default=uuid.uuid4,
+        help_text="Shared by a referral and the re-referrals that reopened its episode, so the "
+        "care record carries on where it stopped.",
     )
     version = models.PositiveIntegerField(default=1)
 
@@ -223,6 +235,7 @@ class Referral(TenantOwned):
             models.Index(fields=["tenant", "person"]),
             models.Index(fields=["tenant", "worker", "status"]),
             models.Index(fields=["tenant", "referrer_organisation"]),
+            models.Index(fields=["tenant", "episode_id"]),
         ]
 
     def __str__(self) -> str:
@@ -258,7 +271,7 @@ class ReferralEvent(TenantOwned):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     actor_label = models.CharField(max_length=200)
-    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    kind = models.CharField(max_length=30, choices=EventKind.choices)
     from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=Status.choices)
     reason = models.TextField(blank=True)

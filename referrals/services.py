@@ -29,7 +29,6 @@ from pcns.services import audit_record
 from pcns.tenancy import require_tenant_id
 from referrals.codes import (
     ContactMethod,
-    DischargeReason,
     EthnicCategory,
     Gender,
     NhsNumberMissingReason,
@@ -65,7 +64,7 @@ def _label(user: User | None) -> str:
     return (user.get_full_name() or user.email)[:200]
 
 
-def _require_code(errors: dict, name: str, value: str, choices, *, required: bool = True) -> None:
+def require_code(errors: dict, name: str, value: str, choices, *, required: bool = True) -> None:
     if not value:
         if required:
             errors.setdefault(name, []).append("Choose an option.")
@@ -74,12 +73,12 @@ def _require_code(errors: dict, name: str, value: str, choices, *, required: boo
         errors.setdefault(name, []).append(f"'{value}' is not a known code.")
 
 
-def _raise(errors: dict[str, list[str]]) -> None:
+def raise_errors(errors: dict[str, list[str]]) -> None:
     if errors:
         raise ValidationError(errors)
 
 
-def _effective_date(referral: Referral, on: dt.date | None, name: str = "on") -> dt.date:
+def effective_date(referral: Referral, on: dt.date | None, name: str = "on") -> dt.date:
     """The date a change took effect: today unless given; never in the future or before the
     referral was received."""
     on = on or _today()
@@ -93,7 +92,7 @@ def _effective_date(referral: Referral, on: dt.date | None, name: str = "on") ->
     return on
 
 
-def _locked(referral: Referral, version: int) -> Referral:
+def lock_referral(referral: Referral, version: int) -> Referral:
     """The referral's row, locked for this transaction, if nobody changed it since ``version``."""
     current = Referral.objects.select_for_update().get(pk=referral.pk)
     if current.version != version:
@@ -104,12 +103,12 @@ def _locked(referral: Referral, version: int) -> Referral:
     return current
 
 
-def _save(referral: Referral, fields: Iterable[str]) -> None:
+def save_referral(referral: Referral, fields: Iterable[str]) -> None:
     referral.version += 1
     referral.save(update_fields=[*fields, "version"])
 
 
-def _event(
+def append_event(
     referral: Referral,
     *,
     actor: User | None,
@@ -173,7 +172,7 @@ def _clean_person(data: PersonInput) -> dict[str, Any]:
                 "Enter the NHS number, or say why it is not known."
             ]
         else:
-            _require_code(errors, "nhs_number_missing_reason", data.nhs_number_missing_reason,
+            require_code(errors, "nhs_number_missing_reason", data.nhs_number_missing_reason,
                           NhsNumberMissingReason)
     for name in ("given_name", "family_name"):
         value = (getattr(data, name) or "").strip()
@@ -187,10 +186,10 @@ def _clean_person(data: PersonInput) -> dict[str, Any]:
     elif data.date_of_birth < dt.date(1900, 1, 1):
         errors["date_of_birth"] = ["The date of birth must be after 1 January 1900."]
     values["date_of_birth"] = data.date_of_birth
-    _require_code(errors, "sex", data.sex, Sex)
-    _require_code(errors, "gender", data.gender, Gender)
-    _require_code(errors, "ethnicity", data.ethnicity, EthnicCategory)
-    _require_code(errors, "preferred_contact_method", data.preferred_contact_method,
+    require_code(errors, "sex", data.sex, Sex)
+    require_code(errors, "gender", data.gender, Gender)
+    require_code(errors, "ethnicity", data.ethnicity, EthnicCategory)
+    require_code(errors, "preferred_contact_method", data.preferred_contact_method,
                   ContactMethod)
     values.update(sex=data.sex, gender=data.gender, ethnicity=data.ethnicity,
                   preferred_contact_method=data.preferred_contact_method)
@@ -219,7 +218,7 @@ def _clean_person(data: PersonInput) -> dict[str, Any]:
         email=data.email.strip(),
         address=data.address.strip(),
     )
-    _raise(errors)
+    raise_errors(errors)
     return values
 
 
@@ -298,7 +297,7 @@ def person_merge(*, kept: Person, merged: Person, actor: User, reason: str) -> P
         errors.setdefault("merged", []).append(
             "These records have different NHS numbers, so they are different people."
         )
-    _raise(errors)
+    raise_errors(errors)
     open_teams = set(
         Referral.objects.filter(person=kept, status__in=OPEN_STATUSES).values_list("team_id",
                                                                                    flat=True)
@@ -313,14 +312,14 @@ def person_merge(*, kept: Person, merged: Person, actor: User, reason: str) -> P
         referral.person = kept
         try:
             with transaction.atomic():
-                _save(referral, ["person"])
+                save_referral(referral, ["person"])
         except IntegrityError:  # an open referral for them reached that team a moment ago
             raise ValidationError(
                 {"merged": ["Both records have an open referral in the same team. Close one "
                             "of them first."]}
             ) from None
-        _event(referral, actor=actor, kind=EventKind.PERSON_MERGED, from_status=referral.status,
-               on=_today(), reason=reason.strip())
+        append_event(referral, actor=actor, kind=EventKind.PERSON_MERGED,
+                     from_status=referral.status, on=_today(), reason=reason.strip())
     merged.merged_into = kept
     merged.version += 1
     merged.save(update_fields=["merged_into", "version"])
@@ -350,8 +349,8 @@ def person_merge_undo(*, merge: PersonMerge, actor: User) -> PersonMerge:
         )
     for referral in Referral.objects.filter(pk__in=merge.moved_referrals).select_for_update():
         referral.person = merged
-        _save(referral, ["person"])
-        _event(referral, actor=actor, kind=EventKind.PERSON_UNMERGED,
+        save_referral(referral, ["person"])
+        append_event(referral, actor=actor, kind=EventKind.PERSON_UNMERGED,
                from_status=referral.status, on=_today(), reason="Merge undone")
     merged.merged_into = None
     merged.version += 1
@@ -385,8 +384,8 @@ class IntakePaused(ValidationError):
 
 def _clean_referral(data: ReferralInput, *, date_of_birth: dt.date | None, tenant_id) -> None:
     errors: dict[str, list[str]] = {}
-    _require_code(errors, "source", data.source, Source)
-    _require_code(errors, "urgency", data.urgency, Urgency)
+    require_code(errors, "source", data.source, Source)
+    require_code(errors, "urgency", data.urgency, Urgency)
     if data.received_on is None:
         errors["received_on"] = ["Enter the date the referral was received."]
     elif data.received_on > _today():
@@ -408,7 +407,7 @@ def _clean_referral(data: ReferralInput, *, date_of_birth: dt.date | None, tenan
         data.referrer_organisation.tenant_id != tenant_id
     ):
         errors["referrer_organisation"] = ["Choose an organisation in this place."]
-    _raise(errors)
+    raise_errors(errors)
 
 
 def _pause_covering(team: Team, day: dt.date) -> IntakePause | None:
@@ -513,7 +512,7 @@ def referral_intake(
         _clean_referral(data, date_of_birth=date_of_birth, tenant_id=require_tenant_id())
     except ValidationError as exc:
         errors.update(exc.message_dict)
-    _raise(errors)
+    raise_errors(errors)
     if person is not None and (existing := open_referral_in_team(person, data.team)):
         raise _duplicate_error(existing)  # before the pause check: not a refusal to record
     _refuse_if_paused(actor=actor, data=data)
@@ -554,10 +553,44 @@ def _save_referral(
                "urgency": referral.get_urgency_display()}
     if referral.previous_referral_id:
         details["re_referral_of"] = str(referral.previous_referral_id)
-    _event(referral, actor=actor, kind=EventKind.RECEIVED, from_status="",
-           on=data.received_on, details=details)
+    append_event(referral, actor=actor, kind=EventKind.RECEIVED, from_status="",
+                 on=data.received_on, details=details)
     audit_record(actor=actor, action=AuditAction.CREATE, target=referral)
+    previous = referral.previous_referral
+    if previous is not None and previous.team_id == referral.team_id:
+        _reopen_episode(referral, previous=previous, actor=actor)
     return referral
+
+
+def _reopen_episode(referral: Referral, *, previous: Referral, actor: User) -> None:
+    """A re-referral to the same team within the window reopens the episode: no new triage, the
+    care record carries on, and it goes back to the workers who held it if they still can."""
+    referral.status = check_transition(referral.status, EventKind.REOPENED)
+    referral.episode_id = previous.episode_id
+    referral.triaged_on = referral.received_on
+    referral.triaged_by = actor
+    referral.decision_note = (f"Re-referred within {referral.tenant.re_referral_window_days} days "
+                              f"of discharge on {previous.discharged_on:%d/%m/%Y}.")
+    save_referral(referral, ["status", "episode_id", "triaged_on", "triaged_by",
+                             "decision_note"])
+    append_event(referral, actor=actor, kind=EventKind.REOPENED,
+                 from_status=Status.AWAITING_TRIAGE, on=referral.received_on,
+                 reason=referral.decision_note,
+                 details={"previous_referral": str(previous.pk)})
+    audit_record(actor=actor, action=AuditAction.CHANGE, target=referral,
+                 fields=["status", "episode_id", "triaged_on"])
+    worker = previous.worker
+    if worker is None or _check_worker(referral, worker):
+        return  # stays accepted, for a lead to allocate
+    joint = [m for m in joint_workers_of(previous)
+             if m.pk != worker.pk and not _check_worker(referral, m)]
+    _assign_workers(EventKind.ALLOCATED, referral=referral, actor=actor,
+                    version=referral.version, worker=worker, joint_workers=joint,
+                    on=referral.received_on)
+
+
+def joint_workers_of(referral: Referral) -> list[Membership]:
+    return list(Membership.objects.filter(jointworker__referral=referral).select_related("user"))
 
 
 # --------------------------------------------------------------------------- triage
@@ -582,9 +615,9 @@ def referral_accept(
 ) -> Referral:
     """Accept into ``team`` (default: the receiving team) with ``urgency`` (default: as
     received). The referral then waits for allocation."""
-    referral = _locked(referral, version)
+    referral = lock_referral(referral, version)
     to_status = check_transition(referral.status, EventKind.ACCEPTED)
-    on = _effective_date(referral, on)
+    on = effective_date(referral, on)
     errors: dict[str, list[str]] = {}
     team = team or referral.team
     if team.kind == TeamKind.VCSE_SERVICE or not team.is_active:
@@ -592,8 +625,8 @@ def referral_accept(
     elif team.pk != referral.team_id and open_referral_in_team(referral.person, team):
         errors["team"] = ["This person already has an open referral with that team."]
     urgency = urgency or referral.urgency
-    _require_code(errors, "urgency", urgency, Urgency)
-    _raise(errors)
+    require_code(errors, "urgency", urgency, Urgency)
+    raise_errors(errors)
     from_status = referral.status
     changed = _triage_fields(referral, actor, on)
     referral.status = to_status
@@ -606,12 +639,12 @@ def referral_accept(
     referral.decision_note = note.strip()
     try:
         with transaction.atomic():
-            _save(referral, [*changed, "decision_note"])
+            save_referral(referral, [*changed, "decision_note"])
     except IntegrityError:  # an open referral for them reached that team a moment ago
         raise ValidationError(
             {"team": ["This person already has an open referral with that team."]}
         ) from None
-    _event(referral, actor=actor, kind=EventKind.ACCEPTED, from_status=from_status, on=on,
+    append_event(referral, actor=actor, kind=EventKind.ACCEPTED, from_status=from_status, on=on,
            reason=note.strip(),
            details={"team": team.name, "urgency": referral.get_urgency_display()})
     audit_record(actor=actor, action=AuditAction.CHANGE, target=referral, fields=changed)
@@ -629,21 +662,21 @@ def referral_redirect(
     on: dt.date | None = None,
 ) -> Referral:
     """Redirect with a warm handover: where to, and what was handed over. Not a rejection."""
-    referral = _locked(referral, version)
+    referral = lock_referral(referral, version)
     to_status = check_transition(referral.status, EventKind.REDIRECTED)
-    on = _effective_date(referral, on)
+    on = effective_date(referral, on)
     errors: dict[str, list[str]] = {}
-    _require_code(errors, "destination", destination, RedirectDestination)
+    require_code(errors, "destination", destination, RedirectDestination)
     if not note.strip():
         errors["note"] = ["Describe the handover: who you spoke to and what was agreed."]
-    _raise(errors)
+    raise_errors(errors)
     from_status = referral.status
     changed = _triage_fields(referral, actor, on)
     referral.status = to_status
     referral.redirect_destination = destination
     referral.decision_note = note.strip()
-    _save(referral, [*changed, "redirect_destination", "decision_note"])
-    _event(referral, actor=actor, kind=EventKind.REDIRECTED, from_status=from_status, on=on,
+    save_referral(referral, [*changed, "redirect_destination", "decision_note"])
+    append_event(referral, actor=actor, kind=EventKind.REDIRECTED, from_status=from_status, on=on,
            reason=note.strip(),
            details={"destination": RedirectDestination(destination).label})
     audit_record(actor=actor, action=AuditAction.CHANGE, target=referral,
@@ -662,21 +695,21 @@ def referral_reject(
     on: dt.date | None = None,
 ) -> Referral:
     """Reject with a reason from the list (reported in REF03). "Other" needs a note."""
-    referral = _locked(referral, version)
+    referral = lock_referral(referral, version)
     to_status = check_transition(referral.status, EventKind.REJECTED)
-    on = _effective_date(referral, on)
+    on = effective_date(referral, on)
     errors: dict[str, list[str]] = {}
-    _require_code(errors, "reason", reason, RejectionReason)
+    require_code(errors, "reason", reason, RejectionReason)
     if reason == RejectionReason.OTHER and not note.strip():
         errors["note"] = ["Explain the reason for rejecting the referral."]
-    _raise(errors)
+    raise_errors(errors)
     from_status = referral.status
     changed = _triage_fields(referral, actor, on)
     referral.status = to_status
     referral.rejection_reason = reason
     referral.decision_note = note.strip()
-    _save(referral, [*changed, "rejection_reason", "decision_note"])
-    _event(referral, actor=actor, kind=EventKind.REJECTED, from_status=from_status, on=on,
+    save_referral(referral, [*changed, "rejection_reason", "decision_note"])
+    append_event(referral, actor=actor, kind=EventKind.REJECTED, from_status=from_status, on=on,
            reason=note.strip(), details={"reason": RejectionReason(reason).label})
     audit_record(actor=actor, action=AuditAction.CHANGE, target=referral,
                  fields=[*changed, "rejection_reason", "decision_note"])
@@ -687,15 +720,15 @@ def referral_reject(
 def referral_flag_for_mdt(*, referral: Referral, actor: User, version: int,
                           note: str) -> Referral:
     """Put the referral on its team's next MDT meeting list instead of deciding now."""
-    referral = _locked(referral, version)
+    referral = lock_referral(referral, version)
     to_status = check_transition(referral.status, EventKind.FLAGGED_FOR_MDT)
     if not note.strip():
         raise ValidationError({"note": ["Say what the MDT should discuss."]})
     from_status = referral.status
     referral.status = to_status
     referral.mdt_note = note.strip()
-    _save(referral, ["status", "mdt_note"])
-    _event(referral, actor=actor, kind=EventKind.FLAGGED_FOR_MDT, from_status=from_status,
+    save_referral(referral, ["status", "mdt_note"])
+    append_event(referral, actor=actor, kind=EventKind.FLAGGED_FOR_MDT, from_status=from_status,
            on=_today(), reason=note.strip(), details={"team": referral.team.name})
     audit_record(actor=actor, action=AuditAction.CHANGE, target=referral,
                  fields=["status", "mdt_note"])
@@ -801,9 +834,9 @@ def _assign_workers(
     joint_workers: Sequence[Membership],
     on: dt.date | None,
 ) -> Referral:
-    referral = _locked(referral, version)
+    referral = lock_referral(referral, version)
     to_status = check_transition(referral.status, kind)
-    on = _effective_date(referral, on)
+    on = effective_date(referral, on)
     errors: dict[str, list[str]] = {}
     if worker is None:
         errors["worker"] = ["Choose the named worker."]
@@ -821,7 +854,7 @@ def _assign_workers(
         )
     if not errors.get("joint_workers"):
         errors.pop("joint_workers", None)
-    _raise(errors)
+    raise_errors(errors)
     before = (referral.worker_id, set(referral.joint_workers.values_list("pk", flat=True)))
     after = (worker.pk, {m.pk for m in joint})
     if kind == EventKind.REALLOCATED and before == after:
@@ -833,42 +866,15 @@ def _assign_workers(
     if kind == EventKind.ALLOCATED:  # a reallocation's date is on its event
         referral.allocated_on = on
         changed.append("allocated_on")
-    _save(referral, changed)
+    save_referral(referral, changed)
     JointWorker.objects.filter(referral=referral).delete()
     JointWorker.objects.bulk_create(
         JointWorker(tenant_id=referral.tenant_id, referral=referral, membership=m) for m in joint
     )
     details = {"worker": str(worker.user), "joint_workers": [str(m.user) for m in joint]}
-    _event(referral, actor=actor, kind=kind, from_status=from_status, on=on, details=details)
+    append_event(referral, actor=actor, kind=kind, from_status=from_status, on=on, details=details)
     audit_record(actor=actor, action=AuditAction.CHANGE, target=referral,
                  fields=["worker", "joint_workers", "allocated_on", "status"])
-    return referral
-
-
-# --------------------------------------------------------------------------- discharge
-
-
-@transaction.atomic
-def referral_discharge(
-    *, referral: Referral, actor: User, version: int, reason: str, on: dt.date | None = None
-) -> Referral:
-    """Close the referral with a reason; a referral received within the tenant's re-referral
-    window afterwards is linked back to this one."""
-    referral = _locked(referral, version)
-    to_status = check_transition(referral.status, EventKind.DISCHARGED)
-    on = _effective_date(referral, on, "discharged_on")
-    errors: dict[str, list[str]] = {}
-    _require_code(errors, "reason", reason, DischargeReason)
-    _raise(errors)
-    from_status = referral.status
-    referral.status = to_status
-    referral.discharged_on = on
-    referral.discharge_reason = reason
-    _save(referral, ["status", "discharged_on", "discharge_reason"])
-    _event(referral, actor=actor, kind=EventKind.DISCHARGED, from_status=from_status, on=on,
-           details={"reason": DischargeReason(reason).label})
-    audit_record(actor=actor, action=AuditAction.CHANGE, target=referral,
-                 fields=["status", "discharged_on", "discharge_reason"])
     return referral
 
 

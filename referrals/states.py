@@ -31,6 +31,8 @@ OPEN_STATUSES = frozenset(
 UNTRIAGED_STATUSES = frozenset({Status.AWAITING_TRIAGE, Status.AWAITING_MDT})
 #: In a worker's caseload.
 CASELOAD_STATUSES = frozenset({Status.ALLOCATED, Status.ACTIVE})
+#: Accepted by a team and not yet closed: where assessments, plans and discharges happen.
+TRIAGED_OPEN = frozenset({Status.ACCEPTED, Status.ALLOCATED, Status.ACTIVE})
 
 
 class EventKind(models.TextChoices):
@@ -42,6 +44,19 @@ class EventKind(models.TextChoices):
     ALLOCATED = "allocated", "Allocated"
     REALLOCATED = "reallocated", "Reallocated"
     DISCHARGED = "discharged", "Discharged"
+    STEPPED_UP = "stepped_up", "Stepped up to secondary care"
+    STEPPED_DOWN = "stepped_down", "Stepped down to primary care"
+    REOPENED = "reopened", "Episode reopened"
+    ACTIVATED = "activated", "Active: first assessment recorded"
+    CONTACT_BOOKED = "contact_booked", "Appointment booked"
+    CONTACT_RECORDED = "contact_recorded", "Contact recorded"
+    ASSESSMENT_RECORDED = "assessment_recorded", "Assessment recorded"
+    CARE_PLAN_SAVED = "care_plan_saved", "Care plan saved"
+    INTERVENTION_STARTED = "intervention_started", "Intervention started"
+    INTERVENTION_ENDED = "intervention_ended", "Intervention ended"
+    OUTCOME_RECORDED = "outcome_recorded", "Outcome measure recorded"
+    RISK_CONCERN_RAISED = "risk_concern_raised", "Risk concern raised"
+    RISK_CONCERN_ACKNOWLEDGED = "risk_concern_acknowledged", "Risk concern acknowledged"
     PERSON_MERGED = "person_merged", "Person record merged"
     PERSON_UNMERGED = "person_unmerged", "Person record merge undone"
 
@@ -68,14 +83,42 @@ TRANSITIONS: dict[EventKind, Transition] = {
             EventKind.ALLOCATED, frozenset({Status.ACCEPTED}), Status.ALLOCATED, "allocated"
         ),
         Transition(EventKind.REALLOCATED, CASELOAD_STATUSES, None, "reallocated"),
+        Transition(EventKind.DISCHARGED, TRIAGED_OPEN, Status.DISCHARGED, "discharged"),
+        Transition(EventKind.STEPPED_UP, TRIAGED_OPEN, Status.DISCHARGED, "stepped up"),
+        Transition(EventKind.STEPPED_DOWN, TRIAGED_OPEN, Status.DISCHARGED, "stepped down"),
         Transition(
-            EventKind.DISCHARGED,
-            frozenset({Status.ACCEPTED, Status.ALLOCATED, Status.ACTIVE}),
-            Status.DISCHARGED,
-            "discharged",
+            EventKind.REOPENED, frozenset({Status.AWAITING_TRIAGE}), Status.ACCEPTED, "reopened"
         ),
+        Transition(EventKind.ACTIVATED, frozenset({Status.ALLOCATED}), Status.ACTIVE,
+                   "made active"),
+        # Care records: the status does not change, but the referral must be in a state where
+        # care is given. Contacts are possible from the first triage call.
+        Transition(EventKind.CONTACT_BOOKED, OPEN_STATUSES, None, "given an appointment"),
+        Transition(EventKind.CONTACT_RECORDED, OPEN_STATUSES, None, "given a contact"),
+        Transition(EventKind.ASSESSMENT_RECORDED, TRIAGED_OPEN, None, "assessed"),
+        Transition(EventKind.CARE_PLAN_SAVED, TRIAGED_OPEN, None, "given a care plan"),
+        Transition(EventKind.INTERVENTION_STARTED, TRIAGED_OPEN, None,
+                   "given an intervention"),
+        Transition(EventKind.INTERVENTION_ENDED, OPEN_STATUSES | {Status.DISCHARGED}, None,
+                   "given an intervention end"),
+        Transition(EventKind.OUTCOME_RECORDED, TRIAGED_OPEN, None,
+                   "given an outcome measure"),
+        Transition(EventKind.RISK_CONCERN_RAISED, OPEN_STATUSES, None,
+                   "given a risk concern"),
+        Transition(EventKind.RISK_CONCERN_ACKNOWLEDGED, OPEN_STATUSES | {Status.DISCHARGED},
+                   None, "given an acknowledgement"),
     ]
 }
+
+#: Events that record care rather than change a referral's status.
+CARE_EVENTS = frozenset(
+    {EventKind.CONTACT_BOOKED, EventKind.CONTACT_RECORDED, EventKind.ASSESSMENT_RECORDED,
+     EventKind.CARE_PLAN_SAVED, EventKind.INTERVENTION_STARTED, EventKind.INTERVENTION_ENDED,
+     EventKind.OUTCOME_RECORDED, EventKind.RISK_CONCERN_RAISED,
+     EventKind.RISK_CONCERN_ACKNOWLEDGED}
+)
+#: Ways a referral is closed after care: discharge, or a step up or down (also a discharge).
+DISCHARGE_EVENTS = frozenset({EventKind.DISCHARGED, EventKind.STEPPED_UP, EventKind.STEPPED_DOWN})
 
 
 class IllegalTransition(ValidationError):

@@ -15,6 +15,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from caseload import services as care_services
+from caseload.models import RiskConcern
 from pcns.models import (
     AuditEvent,
     IntakePause,
@@ -121,6 +123,7 @@ def build_tenant(slug: str) -> Cast:
             action="create", target_type="pcns.team", target_id=str(cast.pcn_team.pk),
         )
         _referral_rows(cast)
+        _care_rows(cast)
     return cast
 
 
@@ -210,3 +213,37 @@ def _referral_rows(cast: Cast) -> None:
         tenant=cast.tenant, team=cast.pcn_team, pause=cast.pcn.intake_pauses.first(),
         source="gp", received_on=dt.date(2021, 8, 2), refused_by=clinician,
     )
+
+
+def _care_rows(cast: Cast) -> None:
+    """A row in every caseload table, on the allocated referral of ``_referral_rows``."""
+    clinician = cast.users["clinician"]
+    referral = Referral.objects.get(tenant=cast.tenant, status="allocated")
+    day = referral.received_on
+    contact = care_services.contact_record(
+        actor=clinician, referral=referral,
+        data=care_services.ContactInput(on=day, mode="telephone", attendance="attended",
+                                        purpose="assessment", duration_minutes=45),
+    )
+    care_services.assessment_record(
+        referral=referral, actor=clinician,
+        data=care_services.AssessmentInput(kind="initial", assessed_on=day, contact=contact,
+                                           summary="Low mood since losing work",
+                                           risk_summary="No current risk to self or others"),
+    )
+    care_services.care_plan_save(
+        referral=referral, actor=clinician, version=None,
+        data=care_services.CarePlanInput(goals=["Get back into a routine"],
+                                         co_produced_with=["person"], agreed_on=day,
+                                         review_trigger="If mood drops or work changes",
+                                         safety_plan="Call the crisis line on 0800 000 0000"),
+    )
+    care_services.intervention_start(
+        referral=referral, actor=clinician,
+        data=care_services.InterventionInput(kind="psychosocial", started_on=day),
+    )
+    care_services.outcome_record(referral=referral, actor=clinician, tool="phq9",
+                                 completed_on=day, items=[1, 2, 1, 2, 1, 0, 1, 0, 0])
+    RiskConcern.objects.create(tenant=cast.tenant, referral=referral,
+                               raised_by=cast.users["peer_support"],
+                               concern="Mentioned money worries and not sleeping")

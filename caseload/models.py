@@ -1,0 +1,233 @@
+"""Care records for an allocated referral: contacts, assessments, care plans (with versions),
+interventions, outcome measures and risk concerns.
+
+Each record belongs to one referral (contacts may have none: advice to a GP) and carries its
+tenant. Rules about what may be recorded, by whom and when live in caseload/services.py; each
+record also appends a referral event, so the referral's timeline shows every step of care.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from caseload.codes import (
+    AssessmentKind,
+    Attendance,
+    ContactMode,
+    ContactPurpose,
+    CoProducer,
+    InterventionKind,
+    OutcomeTool,
+)
+from pcns.models import Membership, Organisation, Role, Team, TenantOwned
+from referrals.models import Referral
+
+
+class Recorded(TenantOwned):
+    """Who typed a record in, and when (the record's own date says when care happened)."""
+
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Contact(Recorded):
+    """An appointment or contact: booked first (``attendance`` = booked), then given an outcome.
+
+    ``referral`` is empty for activity with no referral behind it (advice to a GP about someone
+    not referred); such a contact belongs to ``team`` alone. ``staff_role`` keeps the staff
+    member's role on the day, for activity by role.
+    """
+
+    referral = models.ForeignKey(
+        Referral, null=True, blank=True, on_delete=models.PROTECT, related_name="contacts"
+    )
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="contacts")
+    staff = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="contacts")
+    staff_role = models.CharField(max_length=30, choices=Role.choices)
+    on = models.DateField("date")
+    at = models.TimeField("time", null=True, blank=True)
+    duration_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    mode = models.CharField(max_length=20, choices=ContactMode.choices)
+    attendance = models.CharField(max_length=30, choices=Attendance.choices)
+    direct = models.BooleanField(
+        default=True, help_text="Direct: with the person. Indirect: about them, without them."
+    )
+    purpose = models.CharField(max_length=30, choices=ContactPurpose.choices)
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="For a contact with no referral: the practice or agency advised.",
+    )
+    note = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["on", "at", "recorded_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_minutes__isnull=True) | Q(duration_minutes__lte=720),
+                name="contact_duration_at_most_12_hours",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "referral", "on"]),
+            models.Index(fields=["tenant", "team", "on"]),
+            models.Index(fields=["tenant", "staff", "on"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_mode_display()} contact on {self.on:%d/%m/%Y}"
+
+
+class Assessment(Recorded):
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="assessments")
+    kind = models.CharField(max_length=30, choices=AssessmentKind.choices)
+    assessed_on = models.DateField()
+    assessor = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    summary = models.TextField()
+    risk_summary = models.TextField(
+        blank=True, help_text="Risks to the person and others, and what keeps them safe."
+    )
+
+    class Meta:
+        ordering = ["assessed_on", "recorded_at"]
+        indexes = [models.Index(fields=["tenant", "referral", "assessed_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.assessed_on:%d/%m/%Y}"
+
+
+class CarePlan(TenantOwned):
+    """One referral's care plan. Its content lives in versions; each save adds one."""
+
+    referral = models.OneToOneField(Referral, on_delete=models.PROTECT, related_name="care_plan")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    version = models.PositiveIntegerField(default=1, help_text="The number of its latest version.")
+
+    def __str__(self) -> str:
+        return "Care plan"
+
+
+class CarePlanVersion(Recorded):
+    """Append-only: one saved version of a care plan. ``agreed_on`` is empty for a draft."""
+
+    plan = models.ForeignKey(CarePlan, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    goals = ArrayField(models.TextField(), default=list)
+    co_produced_with = ArrayField(
+        models.CharField(max_length=30, choices=CoProducer.choices), default=list
+    )
+    agreed_on = models.DateField(null=True, blank=True)
+    review_trigger = models.TextField(
+        help_text="What should prompt a review, in place of a fixed date."
+    )
+    review_by = models.DateField(null=True, blank=True, help_text="Only if a date was agreed.")
+    safety_plan = models.TextField(
+        help_text="Warning signs, what helps, and who to contact in a crisis."
+    )
+
+    class Meta:
+        ordering = ["plan", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="care_plan_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Care plan version {self.number}"
+
+
+class Intervention(Recorded):
+    referral = models.ForeignKey(
+        Referral, on_delete=models.PROTECT, related_name="interventions"
+    )
+    kind = models.CharField(max_length=30, choices=InterventionKind.choices)
+    description = models.CharField(max_length=300, blank=True)
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    delivered_by = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["started_on", "recorded_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="intervention_ends_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "referral", "started_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} from {self.started_on:%d/%m/%Y}"
+
+
+class OutcomeMeasure(Recorded):
+    """One completed questionnaire. ``score`` and ``subscores`` are computed from ``items`` by
+    the service (caseload.codes.TOOLS), never typed in."""
+
+    referral = models.ForeignKey(
+        Referral, on_delete=models.PROTECT, related_name="outcome_measures"
+    )
+    tool = models.CharField(max_length=10, choices=OutcomeTool.choices)
+    completed_on = models.DateField()
+    items = ArrayField(models.SmallIntegerField())
+    wants_more_help = ArrayField(models.BooleanField(), default=list, blank=True)
+    score = models.DecimalField(max_digits=5, decimal_places=2)
+    subscores = models.JSONField(default=dict, blank=True)
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["completed_on", "recorded_at"]
+        indexes = [models.Index(fields=["tenant", "referral", "tool", "completed_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_tool_display()} on {self.completed_on:%d/%m/%Y}"
+
+
+class RiskConcern(TenantOwned):
+    """A worker's concern about someone's safety, for the team lead to act on."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="risk_concerns")
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    raised_at = models.DateTimeField(default=timezone.now)
+    concern = models.TextField()
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    response = models.TextField(blank=True, help_text="What the lead did about it.")
+    leads_notified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the team's leads were emailed (once)."
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-raised_at"]
+        indexes = [models.Index(fields=["tenant", "referral"])]
+
+    def __str__(self) -> str:
+        return "Risk concern"
+
+    @property
+    def is_open(self) -> bool:
+        return self.acknowledged_at is None
+

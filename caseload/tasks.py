@@ -1,0 +1,38 @@
+"""Side effects of care records, run by the Celery worker."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.urls import reverse
+from django.utils import timezone
+
+from caseload import selectors
+from caseload.models import RiskConcern
+from pcns.tasks import tenant_task
+
+
+@tenant_task(name="caseload.tasks.notify_risk_concern")
+def notify_risk_concern(*, tenant_id: str, concern_id: str) -> int:
+    """Email the leads of the referral's team that a risk concern was raised. The email names
+    the team only; the concern and the person are read after signing in. Returns how many
+    leads were told."""
+    # Claim the notification first, so a retried or repeated task never emails twice.
+    if not RiskConcern.objects.filter(pk=concern_id, leads_notified_at__isnull=True).update(
+        leads_notified_at=timezone.now()
+    ):
+        return 0
+    concern = RiskConcern.objects.select_related("referral__team").get(pk=concern_id)
+    team = concern.referral.team
+    recipients = [lead.user.email for lead in selectors.team_leads(team)]
+    if not recipients:
+        return 0
+    link = settings.SITE_URL + reverse("caseload:risk-concerns")
+    send_mail(
+        subject=f"Risk concern raised in {team.name}",
+        message=(f"A worker in {team.name} has raised a risk concern about someone on the "
+                 f"team's caseload. Sign in to read it and respond:\n\n{link}\n"),
+        from_email=None,
+        recipient_list=recipients,
+    )
+    return len(recipients)
