@@ -14,3 +14,7 @@ def my_caseload(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     referrals = selectors.caseload_for_user(request.user)
     return render(request, "caseload/mine.jinja", {"rows": presenters.caseload_rows(referrals)})
+
+
+def team_caseload(request: HttpRequest, team_id) -> HttpResponse:
+    raise NotImplementedError
