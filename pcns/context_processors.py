@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from pcns import permissions
-from pcns.roles import landing_url_name
+from pcns.roles import LEAD_ROLES, landing_url_name
 from referrals import permissions as referral_permissions
 
 
@@ -18,6 +18,8 @@ def navigation_for(request) -> list[dict[str, str]]:
     if referral_permissions.can_view_triage_queue(user):
         items.append({"text": "Triage queue", "href": reverse("referrals:triage-queue")})
         items.append({"text": "My caseload", "href": reverse("caseload:mine")})
+    if membership.role in LEAD_ROLES:
+        items.append({"text": "Risk concerns", "href": reverse("caseload:risk-concerns")})
     if referral_permissions.can_receive_referrals(user):
         items.append({"text": "New referral", "href": reverse("referrals:new")})
     if referral_permissions.can_view_practice_referrals(user):

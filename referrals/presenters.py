@@ -139,8 +139,10 @@ def referral_rows(referral: Referral, joint_workers) -> list[tuple[str, str]]:
         rows.append(("Joint workers", joint or "None"))
         rows.append(("Allocated", uk_date(referral.allocated_on)))
     if referral.discharged_on:
-        rows.append(("Discharged", f"{uk_date(referral.discharged_on)}: "
-                                   f"{referral.get_discharge_reason_display()}"))
+        text = f"{uk_date(referral.discharged_on)}: {referral.get_discharge_reason_display()}"
+        if referral.discharge_destination:
+            text += f", to {referral.discharge_destination}"
+        rows.append(("Discharged", text))
     return rows
 
 
@@ -163,8 +165,28 @@ def _event_summary(event: ReferralEvent) -> str:
         joint = details.get("joint_workers") or []
         text = f"{event.get_kind_display()} to {details.get('worker', '')}"
         return text + (f", with {', '.join(joint)}" if joint else "")
-    if event.kind == "discharged":
-        return f"Discharged: {details.get('reason', '')}"
+    if event.kind in {"discharged", "stepped_up", "stepped_down"}:
+        text = f"{event.get_kind_display()}: {details.get('reason', '')}"
+        if details.get("destination"):
+            text += f", to {details['destination']}"
+        return text
+    if event.kind == "reopened":
+        return "Episode reopened: a re-referral soon after discharge carries on the same care"
+    if event.kind in {"contact_booked", "contact_recorded"}:
+        verb = "Booked" if event.kind == "contact_booked" else "Contact"
+        return (f"{verb}: {details.get('mode', '')}, {details.get('attendance', '').lower()}"
+                f" ({details.get('staff', '')})")
+    if event.kind == "assessment_recorded":
+        return f"{details.get('kind', 'Assessment')} recorded"
+    if event.kind == "care_plan_saved":
+        agreed = details.get("agreed_on")
+        state = f"agreed {uk_date(dt.date.fromisoformat(agreed))}" if agreed else "draft"
+        return f"Care plan version {details.get('version', '')} saved ({state})"
+    if event.kind in {"intervention_started", "intervention_ended"}:
+        verb = "started" if event.kind == "intervention_started" else "ended"
+        return f"{details.get('kind', 'Intervention')} {verb}"
+    if event.kind == "outcome_recorded":
+        return f"{details.get('tool', '')} recorded: score {details.get('score', '')}"
     return event.get_kind_display()
 
 
@@ -209,23 +231,6 @@ def practice_rows(referrals) -> list[dict]:
             "received": uk_date(r.received_on),
             "team": r.team.name,
             "status": status_tag(r),
-        }
-        for r in referrals
-    ]
-
-
-def caseload_rows(referrals, today: dt.date | None = None) -> list[dict]:
-    today = today or timezone.localdate()
-    return [
-        {
-            "href": reverse("referrals:detail", args=[r.pk]),
-            "name": r.person.full_name,
-            "nhs_number": nhs_number_text(r.person),
-            "team": r.team.name,
-            "received": uk_date(r.received_on),
-            "days": (today - r.received_on).days,
-            "status": status_tag(r),
-            "role": "Named worker" if r.is_named_worker else "Joint worker",
         }
         for r in referrals
     ]

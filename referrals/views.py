@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from caseload import permissions as care_permissions
 from config.exceptions import Conflict
 from config.forms import add_service_errors, date_parts
 from pcns import selectors as pcns_selectors
@@ -253,6 +254,7 @@ def referral_detail(request: HttpRequest, referral_id) -> HttpResponse:
             "referral_rows": presenters.referral_rows(referral, joint),
             "can_triage": can_triage,
             "can_allocate": can_allocate,
+            "can_view_care": care_permissions.can_view_care_record(request.user, referral),
             "recent": presenters.timeline_rows(
                 list(selectors.referral_timeline(referral))[-3:]
             ),

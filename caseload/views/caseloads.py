@@ -1,20 +1,35 @@
-"""The worker's caseload: the referrals they hold as named or joint worker."""
+"""Caseloads: the worker's own (with what needs attention), and a team's for its leads."""
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
-from referrals import permissions, presenters, selectors
+from caseload import permissions, presenters, selectors
+from referrals import permissions as referral_permissions
 
 
 def my_caseload(request: HttpRequest) -> HttpResponse:
-    if not permissions.can_view_caseload(request.user):
+    if not referral_permissions.can_view_caseload(request.user):
         raise PermissionDenied
-    referrals = selectors.caseload_for_user(request.user)
-    return render(request, "caseload/mine.jinja", {"rows": presenters.caseload_rows(referrals)})
+    today = timezone.localdate()
+    referrals = selectors.caseload_with_flags(request.user, today)
+    return render(request, "caseload/mine.jinja", {
+        "rows": presenters.caseload_rows(referrals, today),
+        "teams": list(selectors.teams_led_by(request.user)),
+        "open_concerns": selectors.open_risk_concern_count(request.user),
+    })
 
 
 def team_caseload(request: HttpRequest, team_id) -> HttpResponse:
-    raise NotImplementedError
+    team = selectors.team_led_by_user(request.user, team_id)
+    if not permissions.can_view_team_caseload(request.user, team):
+        raise PermissionDenied
+    return render(request, "caseload/team.jinja", {
+        "team": team,
+        "members": presenters.team_caseload_rows(selectors.team_caseload(team)),
+        "referrals": presenters.team_referral_rows(selectors.team_caseload_referrals(team)),
+        "unallocated": selectors.unallocated_count(team),
+    })

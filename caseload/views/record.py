@@ -1,50 +1,428 @@
 """The care record of a referral, and the forms that add to it: contacts (and contacts with no
-referral), assessments, interventions, risk concerns and discharge."""
+referral), assessments, interventions, risk concerns and discharge.
+
+Every page fetches its referral through referrals.selectors (404 for missing and not-yours
+alike), asks caseload.permissions (403), and writes through one service. The care record page is
+a view of a person's clinical record, so it is audited.
+"""
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from caseload import forms, permissions, presenters, selectors, services
+from caseload.codes import (
+    CLINICAL_INTERVENTION_KINDS,
+    AssessmentKind,
+    Attendance,
+    ContactMode,
+    ContactPurpose,
+    CoProducer,
+    InterventionKind,
+)
+from config.exceptions import Conflict
+from config.forms import add_service_errors, date_parts
+from pcns import selectors as pcns_selectors
+from pcns.presenters import error_list
+from pcns.services import audit_view
+from referrals import presenters as referral_presenters
+from referrals import selectors as referral_selectors
+from referrals.codes import DischargeReason
+from referrals.states import OPEN_STATUSES, TRIAGED_OPEN
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def _choices(choices, selected="", blank: str = "") -> list[dict]:
+    items = [{"value": "", "text": blank}] if blank else []
+    for value, text in choices:
+        items.append({"value": str(value), "text": str(text),
+                      "selected": str(value) == str(selected),
+                      "checked": str(value) == str(selected)})
+    return items
+
+
+def _value(form, name: str, default=""):
+    if form.is_bound:
+        return form.data.get(name, default)
+    field = form.fields.get(name)
+    initial = form.initial.get(name, field.initial if field else None)
+    return default if initial in (None, "") else initial
+
+
+def _conflict(request, template: str, context: dict, error: Conflict) -> HttpResponse:
+    context["error_list"] = [{"text": error.message, "href": "#main-content"}]
+    context["conflict"] = True
+    return render(request, template, context, status=409)
+
+
+def _page(request, template: str, context: dict, form) -> HttpResponse:
+    return render(request, template, context, status=400 if form.errors else 200)
+
+
+# --------------------------------------------------------------------------- the care record
 
 
 def care_record(request: HttpRequest, referral_id) -> HttpResponse:
-    raise NotImplementedError
+    referral = referral_selectors.referral_get_for_user(request.user, referral_id)
+    user = request.user
+    _require(permissions.can_view_care_record(user, referral))
+    audit_view(actor=user, target=referral, note="care record")
+    is_open = referral.status in OPEN_STATUSES
+    in_care = referral.status in TRIAGED_OPEN
+    plan = selectors.care_plan_of(referral)
+    plan_version = selectors.care_plan_version(plan) if plan else None
+    may = {
+        "contact": is_open and permissions.can_record_contact(user, referral),
+        "assessment": in_care and permissions.can_record_assessment(user, referral),
+        "care_plan": in_care and permissions.can_edit_care_plan(user, referral),
+        "intervention": in_care and permissions.can_record_any_intervention(user, referral),
+        "outcome": in_care and permissions.can_record_outcome(user, referral),
+        "risk": is_open and permissions.can_raise_risk_concern(user, referral),
+        "discharge": in_care and permissions.can_discharge(user, referral),
+    }
+    return render(request, "caseload/record.jinja", {
+        "referral": referral,
+        "person": referral.person,
+        "status": referral_presenters.status_tag(referral),
+        "referral_rows": referral_presenters.referral_rows(
+            referral, list(referral_selectors.joint_workers(referral))),
+        "may": may,
+        "episode": [r for r in selectors.episode_referrals(referral) if r.pk != referral.pk],
+        "contacts": presenters.contact_rows(selectors.episode_contacts(referral),
+                                            may_record_outcome=may["contact"]),
+        "assessments": presenters.assessment_rows(list(selectors.episode_assessments(referral))),
+        "plan": plan,
+        "plan_version": plan_version,
+        "plan_producers": ", ".join(
+            label for code, label in CoProducer.choices
+            if plan_version and code in plan_version.co_produced_with),
+        "interventions": presenters.intervention_rows(
+            list(selectors.episode_interventions(referral)),
+            may_end=lambda i: in_care and permissions.can_record_intervention(
+                user, referral, i.kind)),
+        "outcomes": presenters.outcome_summary_rows(
+            list(selectors.episode_outcome_measures(referral))),
+        "concerns": presenters.concern_rows(
+            list(selectors.episode_risk_concerns(referral).select_related("referral__team")),
+            may_acknowledge=lambda c: permissions.can_acknowledge_risk_concern(user, c)),
+    })
+
+
+# --------------------------------------------------------------------------- contacts
+
+
+def _contact_context(form, *, referral=None, team=None) -> dict:
+    value = lambda name, default="": _value(form, name, default)  # noqa: E731
+    context = {
+        "form": form,
+        "referral": referral,
+        "person": referral.person if referral else None,
+        "team": team,
+        "error_list": error_list(form, "on"),
+        "v": value,
+        "booking": value("attendance") == Attendance.BOOKED,
+        "on_parts": date_parts(form, "on"),
+        "choices": {
+            "mode": _choices(ContactMode.choices, value("mode")),
+            "attendance": _choices(Attendance.choices, value("attendance")),
+            "direct": _choices(forms.DIRECT_CHOICES, value("direct")),
+            "purpose": _choices(ContactPurpose.choices, value("purpose"),
+                                blank="Choose the purpose"),
+        },
+    }
+    if team is not None:
+        context["choices"]["organisation"] = _choices(
+            [(o.pk, o.name) for o in form.fields["organisation"].queryset],
+            value("organisation"), blank="None")
+    return context
+
+
+def _contact_input(data: dict, **extra) -> services.ContactInput:
+    return services.ContactInput(
+        on=data["on"], at=data["at"], mode=data["mode"], attendance=data["attendance"],
+        purpose=data["purpose"], duration_minutes=data["duration_minutes"],
+        direct=data["direct"] == "yes", note=data["note"], **extra,
+    )
+
+
+def _contact_saved_message(contact) -> str:
+    if contact.attendance == Attendance.BOOKED:
+        return f"Appointment booked for {contact.on:%d/%m/%Y}."
+    return f"{contact.get_mode_display()} contact recorded: {contact.get_attendance_display()}."
 
 
 def contact_new(request: HttpRequest, referral_id) -> HttpResponse:
-    raise NotImplementedError
+    referral = referral_selectors.referral_get_for_user(request.user, referral_id)
+    _require(permissions.can_record_contact(request.user, referral))
+    form = forms.ContactForm(request.POST if request.method == "POST" else None,
+                             initial={"attendance": request.GET.get("attendance", "")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact = services.contact_record(actor=request.user, referral=referral,
+                                              data=_contact_input(form.cleaned_data))
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _contact_saved_message(contact))
+            return redirect("caseload:record", referral.pk)
+    return _page(request, "caseload/contact_new.jinja",
+                 _contact_context(form, referral=referral), form)
 
 
 def team_contact_new(request: HttpRequest, team_id) -> HttpResponse:
-    raise NotImplementedError
+    team = pcns_selectors.team_get_for_user(request.user, team_id)
+    _require(permissions.can_record_team_contact(request.user, team))
+    organisations = pcns_selectors.organisation_list_for_user(request.user).order_by("name")
+    form = forms.TeamContactForm(request.POST if request.method == "POST" else None,
+                                 organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact = services.contact_record(
+                actor=request.user, referral=None,
+                data=_contact_input(form.cleaned_data, team=team,
+                                    organisation=form.cleaned_data["organisation"]))
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _contact_saved_message(contact))
+            return redirect("caseload:mine")
+    return _page(request, "caseload/contact_new.jinja", _contact_context(form, team=team), form)
 
 
 def contact_outcome(request: HttpRequest, contact_id) -> HttpResponse:
-    raise NotImplementedError
+    contact = selectors.contact_get_for_user(request.user, contact_id)
+    if contact.referral_id is None:
+        _require(permissions.can_record_team_contact(request.user, contact.team))
+    else:
+        _require(permissions.can_record_contact(request.user, contact.referral))
+    form = forms.ContactOutcomeForm(request.POST if request.method == "POST" else None,
+                                    initial={"version": contact.version})
+    template = "caseload/contact_outcome.jinja"
+
+    def context() -> dict:
+        value = lambda name, default="": _value(form, name, default)  # noqa: E731
+        return {"form": form, "contact": contact, "referral": contact.referral,
+                "person": contact.referral.person if contact.referral else None,
+                "error_list": error_list(form, "attendance"), "v": value,
+                "choices": {"attendance": _choices(form.fields["attendance"].choices,
+                                                   value("attendance"))}}
+
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = services.contact_record_outcome(
+                contact=contact, actor=request.user, version=data["version"],
+                attendance=data["attendance"], duration_minutes=data["duration_minutes"],
+                note=data["note"])
+        except Conflict as error:
+            return _conflict(request, template, context(), error)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _contact_saved_message(saved))
+            if saved.referral_id:
+                return redirect("caseload:record", saved.referral_id)
+            return redirect("caseload:mine")
+    return _page(request, template, context(), form)
+
+
+# --------------------------------------------------------------------------- assessments
 
 
 def assessment_new(request: HttpRequest, referral_id) -> HttpResponse:
-    raise NotImplementedError
+    referral = referral_selectors.referral_get_for_user(request.user, referral_id)
+    _require(permissions.can_record_assessment(request.user, referral))
+    form = forms.AssessmentForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.assessment_record(
+                referral=referral, actor=request.user,
+                data=services.AssessmentInput(kind=data["kind"], assessed_on=data["assessed_on"],
+                                              summary=data["summary"],
+                                              risk_summary=data["risk_summary"]))
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Assessment recorded.")
+            return redirect("caseload:record", referral.pk)
+    value = lambda name, default="": _value(form, name, default)  # noqa: E731
+    return _page(request, "caseload/assessment_new.jinja", {
+        "form": form, "referral": referral, "person": referral.person, "v": value,
+        "error_list": error_list(form, "kind-1"),
+        "assessed_on_parts": date_parts(form, "assessed_on"),
+        "choices": {"kind": _choices(AssessmentKind.choices, value("kind"))},
+    }, form)
+
+
+# --------------------------------------------------------------------------- interventions
 
 
 def intervention_new(request: HttpRequest, referral_id) -> HttpResponse:
-    raise NotImplementedError
+    referral = referral_selectors.referral_get_for_user(request.user, referral_id)
+    _require(permissions.can_record_any_intervention(request.user, referral))
+    # Only the kinds this user may record are offered (peer support: no clinical kinds).
+    kinds = [(code, label) for code, label in InterventionKind.choices
+             if permissions.can_record_intervention(request.user, referral, code)]
+    form = forms.InterventionForm(request.POST if request.method == "POST" else None,
+                                  kinds=kinds)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.intervention_start(
+                referral=referral, actor=request.user,
+                data=services.InterventionInput(kind=data["kind"],
+                                                started_on=data["started_on"],
+                                                description=data["description"]))
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{InterventionKind(data['kind']).label} started.")
+            return redirect("caseload:record", referral.pk)
+    value = lambda name, default="": _value(form, name, default)  # noqa: E731
+    return _page(request, "caseload/intervention_new.jinja", {
+        "form": form, "referral": referral, "person": referral.person, "v": value,
+        "error_list": error_list(form, "kind-1"),
+        "started_on_parts": date_parts(form, "started_on"),
+        "clinical_note": len(kinds) < len(InterventionKind.choices),
+        "clinical_kinds": ", ".join(InterventionKind(k).label.lower()
+                                    for k in sorted(CLINICAL_INTERVENTION_KINDS)),
+        "choices": {"kind": _choices(kinds, value("kind"))},
+    }, form)
 
 
 def intervention_end(request: HttpRequest, intervention_id) -> HttpResponse:
-    raise NotImplementedError
+    intervention = selectors.intervention_get_for_user(request.user, intervention_id)
+    referral = intervention.referral
+    _require(permissions.can_record_intervention(request.user, referral, intervention.kind))
+    form = forms.InterventionEndForm(request.POST if request.method == "POST" else None,
+                                     initial={"version": intervention.version})
+    template = "caseload/intervention_end.jinja"
+
+    def context() -> dict:
+        return {"form": form, "intervention": intervention, "referral": referral,
+                "person": referral.person, "error_list": error_list(form, "ended_on"),
+                "version": _value(form, "version"),
+                "ended_on_parts": date_parts(form, "ended_on")}
+
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.intervention_end(intervention=intervention, actor=request.user,
+                                      version=form.cleaned_data["version"],
+                                      ended_on=form.cleaned_data["ended_on"])
+        except Conflict as error:
+            return _conflict(request, template, context(), error)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{intervention.get_kind_display()} ended.")
+            return redirect("caseload:record", referral.pk)
+    return _page(request, template, context(), form)
+
+
+# --------------------------------------------------------------------------- discharge
 
 
 def discharge(request: HttpRequest, referral_id) -> HttpResponse:
-    raise NotImplementedError
+    referral = referral_selectors.referral_get_for_user(request.user, referral_id)
+    _require(permissions.can_discharge(request.user, referral))
+    form = forms.DischargeForm(request.POST if request.method == "POST" else None,
+                               initial={"version": referral.version})
+    template = "caseload/discharge.jinja"
+
+    def context() -> dict:
+        value = lambda name, default="": _value(form, name, default)  # noqa: E731
+        return {"form": form, "referral": referral, "person": referral.person, "v": value,
+                "error_list": error_list(form, "reason"),
+                "discharged_on_parts": date_parts(form, "discharged_on"),
+                "window": referral.tenant.re_referral_window_days,
+                "choices": {"reason": _choices(DischargeReason.choices, value("reason"),
+                                               blank="Choose a reason")}}
+
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.referral_discharge(
+                referral=referral, actor=request.user, version=data["version"],
+                reason=data["reason"], on=data["discharged_on"],
+                destination=data["destination"], note=data["note"])
+        except Conflict as error:
+            return _conflict(request, template, context(), error)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Discharged. A re-referral within "
+                             f"{referral.tenant.re_referral_window_days} days reopens this "
+                             "episode.")
+            return redirect("caseload:record", referral.pk)
+    return _page(request, template, context(), form)
+
+
+# --------------------------------------------------------------------------- risk concerns
 
 
 def risk_concern_new(request: HttpRequest, referral_id) -> HttpResponse:
-    raise NotImplementedError
+    referral = referral_selectors.referral_get_for_user(request.user, referral_id)
+    _require(permissions.can_raise_risk_concern(request.user, referral))
+    form = forms.RiskConcernForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.risk_concern_raise(referral=referral, actor=request.user,
+                                        concern=form.cleaned_data["concern"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Risk concern raised. The team's leads have been told.")
+            return redirect("caseload:record", referral.pk)
+    return _page(request, "caseload/risk_concern_new.jinja", {
+        "form": form, "referral": referral, "person": referral.person,
+        "error_list": error_list(form, "concern"), "v": lambda n: _value(form, n),
+    }, form)
 
 
 def risk_concerns(request: HttpRequest) -> HttpResponse:
-    raise NotImplementedError
+    teams = list(selectors.teams_led_by(request.user))
+    _require(bool(teams))
+    concerns = list(selectors.risk_concerns_for_lead(request.user)[:200])
+    return render(request, "caseload/risk_concerns.jinja", {
+        "teams": teams,
+        "rows": presenters.concern_rows(
+            concerns,
+            may_acknowledge=lambda c: permissions.can_acknowledge_risk_concern(request.user, c)),
+    })
 
 
 def risk_concern_acknowledge(request: HttpRequest, concern_id) -> HttpResponse:
-    raise NotImplementedError
+    concern = selectors.risk_concern_get_for_user(request.user, concern_id)
+    _require(permissions.can_acknowledge_risk_concern(request.user, concern))
+    form = forms.RiskAcknowledgeForm(request.POST if request.method == "POST" else None,
+                                     initial={"version": concern.version})
+    template = "caseload/risk_concern_acknowledge.jinja"
+
+    def context() -> dict:
+        return {"form": form, "concern": concern, "referral": concern.referral,
+                "person": concern.referral.person, "error_list": error_list(form, "response"),
+                "version": _value(form, "version"), "v": lambda n: _value(form, n)}
+
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.risk_concern_acknowledge(concern=concern, actor=request.user,
+                                              version=form.cleaned_data["version"],
+                                              response=form.cleaned_data["response"])
+        except Conflict as error:
+            return _conflict(request, template, context(), error)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Concern acknowledged.")
+            return redirect("caseload:risk-concerns")
+    if request.method == "GET":
+        audit_view(actor=request.user, target=concern.referral, note="risk concern")
+    return _page(request, template, context(), form)

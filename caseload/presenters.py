@@ -1,0 +1,192 @@
+"""Turn care records into what the caseload pages show, so templates hold no logic."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.urls import reverse
+from django.utils import timezone
+
+from caseload.codes import TOOLS, Attendance
+from caseload.models import Assessment, Contact, Intervention, OutcomeMeasure, RiskConcern
+from caseload.selectors import NO_CONTACT_DAYS
+from config.templating import uk_date, uk_datetime
+from referrals.presenters import nhs_number_text, status_tag
+
+ATTENDANCE_TAG = {
+    Attendance.BOOKED: "nhsuk-tag--blue",
+    Attendance.ATTENDED: "nhsuk-tag--green",
+    Attendance.DNA: "nhsuk-tag--red",
+    Attendance.CANCELLED_BY_PATIENT: "nhsuk-tag--grey",
+    Attendance.CANCELLED_BY_PROVIDER: "nhsuk-tag--grey",
+}
+
+
+def caseload_flags(referral, today: dt.date) -> list[dict[str, str]]:
+    """What needs attention, from the annotations of caseload.selectors.with_care_flags."""
+    flags = []
+    since = referral.last_contact_on or referral.received_on
+    if (today - since).days > NO_CONTACT_DAYS:
+        flags.append({"text": f"No contact for {NO_CONTACT_DAYS} days",
+                      "classes": "nhsuk-tag--red"})
+    if referral.last_outcome == referral.outcome_before == Attendance.DNA:
+        flags.append({"text": "Two DNAs in a row", "classes": "nhsuk-tag--red"})
+    review_due = referral.plan_saved_at is not None and (
+        (referral.plan_review_by is not None and referral.plan_review_by <= today)
+        or (referral.last_concern_at is not None
+            and referral.last_concern_at > referral.plan_saved_at)
+    )
+    if review_due:
+        flags.append({"text": "Care plan review due", "classes": "nhsuk-tag--orange"})
+    if not referral.has_outcome_measure:
+        flags.append({"text": "No baseline outcome measure", "classes": "nhsuk-tag--yellow"})
+    return flags
+
+
+def caseload_rows(referrals, today: dt.date | None = None) -> list[dict]:
+    today = today or timezone.localdate()
+    return [
+        {
+            "href": reverse("caseload:record", args=[r.pk]),
+            "name": r.person.full_name,
+            "nhs_number": nhs_number_text(r.person),
+            "team": r.team.name,
+            "days": (today - r.received_on).days,
+            "last_contact": uk_date(r.last_contact_on) if r.last_contact_on else "None yet",
+            "next_contact": uk_date(r.next_contact_on) if r.next_contact_on else "None booked",
+            "status": status_tag(r),
+            "role": "Named worker" if r.is_named_worker else "Joint worker",
+            "flags": caseload_flags(r, today),
+        }
+        for r in referrals
+    ]
+
+
+def _per_wte(total: int, wte) -> str:
+    if not wte:
+        return "WTE not known"
+    return str((Decimal(total) / wte).quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+
+def team_caseload_rows(members) -> list[dict]:
+    return [
+        {
+            "name": str(m.user),
+            "role": m.get_role_display(),
+            "awaiting": m.awaiting,
+            "active": m.active,
+            "named_total": m.named_total,
+            "joint": m.joint,
+            "wte": f"{m.wte:.2f}" if m.wte is not None else "Not known",
+            "per_wte": _per_wte(m.named_total, m.wte),
+        }
+        for m in members
+    ]
+
+
+def team_referral_rows(referrals, today: dt.date | None = None) -> list[dict]:
+    today = today or timezone.localdate()
+    return [
+        {
+            "name": r.person.full_name,
+            "href": reverse("caseload:record", args=[r.pk]),
+            "worker": str(r.worker.user) if r.worker_id else "Nobody",
+            "days": (today - r.received_on).days,
+            "status": status_tag(r),
+            "reallocate": reverse("referrals:allocate", args=[r.pk]),
+        }
+        for r in referrals
+    ]
+
+
+def _time(contact: Contact) -> str:
+    return contact.at.strftime("%H:%M") if contact.at else ""
+
+
+def contact_rows(contacts, *, may_record_outcome: bool) -> list[dict]:
+    return [
+        {
+            "date": uk_date(c.on),
+            "time": _time(c),
+            "mode": c.get_mode_display(),
+            "attendance": {"text": c.get_attendance_display(),
+                           "classes": ATTENDANCE_TAG[c.attendance]},
+            "purpose": c.get_purpose_display(),
+            "direct": "Direct" if c.direct else "Indirect",
+            "duration": f"{c.duration_minutes} min" if c.duration_minutes else "",
+            "staff": f"{c.staff.user} ({c.staff.get_role_display()})",
+            "note": c.note,
+            "outcome_href": (reverse("caseload:contact-outcome", args=[c.pk])
+                             if may_record_outcome and c.attendance == Attendance.BOOKED
+                             else ""),
+        }
+        for c in contacts
+    ]
+
+
+def assessment_rows(assessments: list[Assessment]) -> list[dict]:
+    return [
+        {
+            "date": uk_date(a.assessed_on),
+            "kind": a.get_kind_display(),
+            "assessor": str(a.assessor.user),
+            "summary": a.summary,
+            "risk": a.risk_summary,
+        }
+        for a in assessments
+    ]
+
+
+def intervention_rows(interventions: list[Intervention], *, may_end) -> list[dict]:
+    return [
+        {
+            "kind": i.get_kind_display(),
+            "description": i.description,
+            "started": uk_date(i.started_on),
+            "ended": uk_date(i.ended_on) if i.ended_on else "Ongoing",
+            "by": str(i.delivered_by.user),
+            "end_href": (reverse("caseload:intervention-end", args=[i.pk])
+                         if i.ended_on is None and may_end(i) else ""),
+        }
+        for i in interventions
+    ]
+
+
+def outcome_summary_rows(measures: list[OutcomeMeasure]) -> list[dict]:
+    """Per tool: the first (baseline) and latest score."""
+    by_tool: dict[str, list[OutcomeMeasure]] = {}
+    for measure in measures:
+        by_tool.setdefault(measure.tool, []).append(measure)
+    rows = []
+    for tool, series in by_tool.items():
+        spec = TOOLS[tool]
+        first, last = series[0], series[-1]
+        rows.append({
+            "tool": spec.tool.label,
+            "baseline": f"{first.score.normalize():f} on {uk_date(first.completed_on)}",
+            "latest": (f"{last.score.normalize():f} on {uk_date(last.completed_on)}"
+                       if len(series) > 1 else "Baseline only"),
+            "count": len(series),
+        })
+    return rows
+
+
+def concern_rows(concerns: list[RiskConcern], *, may_acknowledge) -> list[dict]:
+    return [
+        {
+            "raised": uk_datetime(c.raised_at),
+            "by": str(c.raised_by),
+            "concern": c.concern,
+            "status": ({"text": "Open", "classes": "nhsuk-tag--red"} if c.is_open
+                       else {"text": "Acknowledged", "classes": "nhsuk-tag--grey"}),
+            "response": (f"{c.response} ({c.acknowledged_by}, {uk_datetime(c.acknowledged_at)})"
+                         if not c.is_open else ""),
+            "acknowledge_href": (reverse("caseload:risk-concern-acknowledge", args=[c.pk])
+                                 if c.is_open and may_acknowledge(c) else ""),
+            "person": c.referral.person.full_name if hasattr(c.referral, "person") else "",
+            "team": c.referral.team.name,
+            "record_href": reverse("caseload:record", args=[c.referral_id]),
+        }
+        for c in concerns
+    ]
