@@ -69,3 +69,15 @@ def test_each_demo_team_has_current_referrals_in_every_stage_of_triage(loaded):
             assert Referral.objects.filter(person__imd_decile__isnull=False).exists()
             teams = Referral.objects.values("team").distinct().count()
             assert teams == Team.objects.filter(kind__in=["pcn_team", "hub"]).count()
+
+
+def test_the_demo_caseloads_have_care_recorded_through_the_services(loaded):
+    from caseload.models import Contact, OutcomeMeasure
+    from referrals.models import Referral, ReferralEvent
+
+    with tenant_context(loaded["sheffield"]):
+        assert Referral.objects.filter(status="active").exists()
+        attended = Contact.objects.filter(attendance="attended")
+        assert attended.exists() and Contact.objects.filter(attendance="booked").exists()
+        assert OutcomeMeasure.objects.filter(tool="dialog").count() == (
+            ReferralEvent.objects.filter(kind="outcome_recorded").count())

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from caseload import demo as caseload_demo
 from pcns import demo, demo_data
 from referrals import demo as referrals_demo
 
@@ -28,7 +29,9 @@ class Command(BaseCommand):
             demo.load_tenant(spec, password=settings.DEMO_PASSWORD)
             referrals_demo.load_postcodes(tenant_id, area=spec["postcode_area"])
             made = referrals_demo.load_referrals(tenant_id)
-            self.stdout.write(f"{spec['name']}: loaded, with {made} current referrals")
+            cared = caseload_demo.load_care(tenant_id)
+            self.stdout.write(f"{spec['name']}: loaded, with {made} current referrals, "
+                              f"{cared} of them with care recorded")
             self.stdout.write(self.style.SUCCESS(
                 f"{spec['name']}: {len(spec['organisations'])} organisations, "
                 f"{len(spec['teams'])} teams, {len(spec['staff'])} staff"
