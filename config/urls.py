@@ -7,6 +7,7 @@ from pcns import views as pcns_views
 api_v1 = [
     path("", include("pcns.api.urls")),
     path("", include("referrals.api.urls")),
+    path("", include("caseload.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -274,7 +274,7 @@ def referral_timeline(request: HttpRequest, referral_id) -> HttpResponse:
 
 
 def _conflict(request, template: str, context: dict, error: Conflict) -> HttpResponse:
-    context["error_list"] = [{"text": error.message, "href": "#main-content"}]
+    context["error_list"] = [{"text": error.message, "href": "#maincontent"}]
     context["conflict"] = True
     return render(request, template, context, status=409)
 

@@ -57,7 +57,7 @@ def _value(form, name: str, default=""):
 
 
 def _conflict(request, template: str, context: dict, error: Conflict) -> HttpResponse:
-    context["error_list"] = [{"text": error.message, "href": "#main-content"}]
+    context["error_list"] = [{"text": error.message, "href": "#maincontent"}]
     context["conflict"] = True
     return render(request, template, context, status=409)
 

@@ -192,6 +192,9 @@ SPECTACULAR_SETTINGS = {
         "ReferralStatusEnum": "referrals.states.Status",
         "RedirectDestinationEnum": "referrals.codes.RedirectDestination",
         "RejectionReasonEnum": "referrals.codes.RejectionReason",
+        "DischargeReasonEnum": "referrals.codes.DischargeReason",
+        "AssessmentKindEnum": "caseload.codes.AssessmentKind",
+        "InterventionKindEnum": "caseload.codes.InterventionKind",
     },
 }
 

@@ -145,7 +145,8 @@ def test_a_worker_records_a_dna_then_an_attended_video_contact(client, tenant_a)
     url = reverse("caseload:contact-new", args=[referral.pk])
     first = client.post(url, _contact_post(**_date("on", TODAY - dt.timedelta(days=2)),
                                            attendance="dna", mode="telephone"))
-    second = client.post(url, _contact_post(at="09:30"))
+    second = client.post(url, _contact_post(**_date("on", TODAY - dt.timedelta(days=1)),
+                                            at="09:30"))
     assert first.status_code == second.status_code == 302
     with tenant_context(tenant_a.tenant.pk):
         contacts = list(Contact.objects.filter(referral=referral).order_by("on"))

@@ -8,6 +8,14 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from caseload.models import (
+    Assessment,
+    CarePlan,
+    Contact,
+    Intervention,
+    OutcomeMeasure,
+    RiskConcern,
+)
 from referrals.models import Person, PersonMerge, Referral
 from tests.factories import Cast
 
@@ -45,6 +53,9 @@ def _first(model):
 
 
 # How to find tenant A's object for each URL parameter outside the admin.
+#: Path parameters that are not ids (a care plan's version number), with a value that exists.
+NOT_IDS = {"number": 1}
+
 OBJECTS = {
     ("referrals:detail", "referral_id"): _first(Referral),
     ("referrals:timeline", "referral_id"): _first(Referral),
@@ -61,6 +72,33 @@ OBJECTS = {
     ("api:referral-allocation-candidates", "pk"): _first(Referral),
     ("api:referral-events", "pk"): _first(Referral),
     ("api:person-merge-undo", "pk"): _first(PersonMerge),
+    ("api:contact-detail", "pk"): _first(Contact),
+    ("api:contact-outcome", "pk"): _first(Contact),
+    ("api:assessment-detail", "pk"): _first(Assessment),
+    ("api:care-plan-detail", "pk"): _first(CarePlan),
+    ("api:intervention-detail", "pk"): _first(Intervention),
+    ("api:intervention-end", "pk"): _first(Intervention),
+    ("api:outcome-measure-detail", "pk"): _first(OutcomeMeasure),
+    ("api:risk-concern-detail", "pk"): _first(RiskConcern),
+    ("api:risk-concern-acknowledge", "pk"): _first(RiskConcern),
+    ("api:referral-discharge", "pk"): _first(Referral),
+    ("api:team-caseload", "pk"): lambda cast: cast.pcn_team.pk,
+    ("caseload:team", "team_id"): lambda cast: cast.pcn_team.pk,
+    ("caseload:team-contact-new", "team_id"): lambda cast: cast.pcn_team.pk,
+    ("caseload:record", "referral_id"): _first(Referral),
+    ("caseload:contact-new", "referral_id"): _first(Referral),
+    ("caseload:assessment-new", "referral_id"): _first(Referral),
+    ("caseload:intervention-new", "referral_id"): _first(Referral),
+    ("caseload:discharge", "referral_id"): _first(Referral),
+    ("caseload:risk-concern-new", "referral_id"): _first(Referral),
+    ("caseload:care-plan-edit", "referral_id"): _first(Referral),
+    ("caseload:outcomes", "referral_id"): _first(Referral),
+    ("caseload:outcome-new", "referral_id"): _first(Referral),
+    ("caseload:contact-outcome", "contact_id"): _first(Contact),
+    ("caseload:intervention-end", "intervention_id"): _first(Intervention),
+    ("caseload:risk-concern-acknowledge", "concern_id"): _first(RiskConcern),
+    ("caseload:care-plan-version", "plan_id"): _first(CarePlan),
+    ("caseload:care-plan-print", "plan_id"): _first(CarePlan),
     ("pcns:team-detail", "team_id"): lambda cast: cast.pcn_team.pk,
     ("pcns:organisation-detail", "organisation_id"): lambda cast: cast.pcn.pk,
     ("api:organisation-detail", "pk"): lambda cast: cast.pcn.pk,
@@ -99,11 +137,11 @@ def _urls_for(cast: Cast) -> list[tuple[str, str]]:
             continue
         if name.startswith("admin:") and params == ["app_label"]:
             continue  # app index pages take no object id
-        key = (name, params[0])
-        assert len(params) == 1 and key in OBJECTS, (
-            f"URL {name} takes {params}: add it to OBJECTS in this test"
-        )
-        urls.append((name, reverse(name, kwargs={params[0]: OBJECTS[key](cast)})))
+        ids = [p for p in params if p not in NOT_IDS]
+        key = (name, ids[0]) if len(ids) == 1 else (name, tuple(ids))
+        assert key in OBJECTS, f"URL {name} takes {params}: add it to OBJECTS in this test"
+        kwargs = {p: NOT_IDS[p] for p in params if p in NOT_IDS}
+        urls.append((name, reverse(name, kwargs={ids[0]: OBJECTS[key](cast), **kwargs})))
     return urls
 
 
@@ -133,9 +171,14 @@ def test_tenant_b_admin_cannot_open_tenant_a_objects_in_the_admin(client, tenant
 
 # Who in tenant A can open each page or endpoint (everything else: the tenant admin), and the
 # URLs that take POST only (405 for a GET from someone who may see the object).
-OWNER = {"referrals:": "team_lead", "api:referral-": "team_lead", "api:person-detail": "team_lead"}
+OWNER = {"referrals:": "team_lead", "api:referral-": "team_lead", "api:person-detail": "team_lead",
+         "api:contact-": "team_lead", "api:assessment-": "team_lead",
+         "api:care-plan-": "team_lead", "api:intervention-": "team_lead",
+         "api:outcome-measure-": "team_lead", "api:risk-concern-": "team_lead",
+         "api:team-caseload": "team_lead", "caseload:": "team_lead"}
 POST_ONLY = {"referrals:merge-undo", "api:referral-triage", "api:referral-allocation",
-             "api:person-merge-undo"}
+             "api:person-merge-undo", "api:contact-outcome", "api:intervention-end",
+             "api:risk-concern-acknowledge", "api:referral-discharge"}
 
 
 def test_the_same_urls_work_for_the_owning_tenant(client, tenant_a):
