@@ -261,7 +261,8 @@ def team_led_by_user(user: User, team_id: uuid.UUID) -> Team:
 
 def team_caseload(team: Team) -> QuerySet[Membership]:
     """The team's clinical members with their caseloads in this team: as named worker awaiting
-    assessment and active, and as joint worker; ``per_wte`` where their WTE is known."""
+    assessment and active (``named_total``), and as joint worker. A caseload per WTE is left to
+    whoever shows it, from ``named_total`` and ``wte`` (which may be unknown)."""
 
     def named(status: str):
         return Subquery(

@@ -11,7 +11,8 @@ that record, whoever types it in.
 Recording care locks the referral's row (so a discharge and a new contact cannot interleave) but
 does not change its ``version``: a contact typed in while a lead reallocates the referral is not a
 conflict. Changing a record that can change (a contact's outcome, a care plan, an intervention's
-end, a concern's acknowledgement) compares that record's own ``version``.
+end, a concern's acknowledgement) compares that record's own ``version``; the referral is locked
+before the record, the order a discharge takes them in.
 """
 
 from __future__ import annotations
@@ -96,6 +97,15 @@ def _lock_for_care(referral: Referral, event: EventKind) -> Referral:
     current = Referral.objects.select_for_update().select_related("tenant").get(pk=referral.pk)
     check_transition(current.status, event)
     return current
+
+
+def _lock_referral_of(model, pk, event: EventKind) -> Referral | None:
+    """Lock a care record's referral (checking ``event`` may happen) before the record itself:
+    the order a discharge takes them in, so the two queue instead of deadlocking."""
+    referral_id = model.objects.filter(pk=pk).values_list("referral_id", flat=True).get()
+    if referral_id is None:
+        return None
+    return _lock_for_care(Referral(pk=referral_id), event)
 
 
 def _record_event(
@@ -257,14 +267,12 @@ def contact_record_outcome(
 ) -> Contact:
     """Say what happened at a booked appointment. The date and time default to the booking's;
     a note is added to the booking's."""
+    referral = _lock_referral_of(Contact, contact.pk, EventKind.CONTACT_RECORDED)
     current = Contact.objects.select_for_update().get(pk=contact.pk)
     if current.version != version:
         raise _stale("contact")
     if current.attendance != Attendance.BOOKED:
         raise ValidationError({"attendance": ["This contact already has an outcome."]})
-    referral = None
-    if current.referral_id:
-        referral = _lock_for_care(current.referral, EventKind.CONTACT_RECORDED)
     errors: dict[str, list[str]] = {}
     if attendance == Attendance.BOOKED:
         errors["attendance"] = ["Choose what happened."]
@@ -481,12 +489,12 @@ def intervention_start(
 def intervention_end(
     *, intervention: Intervention, actor: User, version: int, ended_on: dt.date | None
 ) -> Intervention:
+    referral = _lock_referral_of(Intervention, intervention.pk, EventKind.INTERVENTION_ENDED)
     current = Intervention.objects.select_for_update().get(pk=intervention.pk)
     if current.version != version:
         raise _stale("intervention")
     if current.ended_on is not None:
         raise ValidationError({"ended_on": ["This intervention has already ended."]})
-    referral = _lock_for_care(current.referral, EventKind.INTERVENTION_ENDED)
     errors: dict[str, list[str]] = {}
     _check_date(errors, "ended_on", ended_on, referral, label="it ended")
     if ended_on is not None and ended_on < current.started_on:
@@ -507,9 +515,11 @@ def intervention_end(
 
 
 def _item_error(errors: dict, number: int, label: str, message: str) -> None:
+    name = f"Item {number}"
+    if label != name:  # ReQoL-10's items are labelled by number only
+        name = f"{name} ({label})"
     errors.setdefault("items", []).append(
-        ValidationError(f"Item {number} ({label}): {message}", code="item",
-                        params={"item": number})
+        ValidationError(f"{name}: {message}", code="item", params={"item": number})
     )
 
 
@@ -603,12 +613,12 @@ def risk_concern_raise(*, referral: Referral, actor: User, concern: str) -> Risk
 def risk_concern_acknowledge(
     *, concern: RiskConcern, actor: User, version: int, response: str
 ) -> RiskConcern:
+    referral = _lock_referral_of(RiskConcern, concern.pk, EventKind.RISK_CONCERN_ACKNOWLEDGED)
     current = RiskConcern.objects.select_for_update().get(pk=concern.pk)
     if current.version != version:
         raise _stale("risk concern")
     if current.acknowledged_at is not None:
         raise ValidationError({"response": ["This concern has already been acknowledged."]})
-    referral = _lock_for_care(current.referral, EventKind.RISK_CONCERN_ACKNOWLEDGED)
     errors: dict[str, list[str]] = {}
     text = _clean_text(errors, "response", response, "Say what you did about the concern.")
     raise_errors(errors)
@@ -642,8 +652,9 @@ def referral_discharge(
     own event) and names where the person went. Interventions still running end on the
     discharge date; booked appointments after it are cancelled by us.
 
-    Not before the referral was received, nor before a contact that happened. A re-referral to
-    the same team within the tenant's window then reopens the episode (referrals.services).
+    Not before the referral was received, nor before a contact that happened or the start of
+    an intervention still running. A re-referral to the same team within the tenant's window
+    then reopens the episode (referrals.services).
     """
     referral = lock_referral(referral, version)
     event = STEP_EVENTS.get(reason, EventKind.DISCHARGED)
@@ -663,6 +674,16 @@ def referral_discharge(
         errors.setdefault("discharged_on", []).append(
             f"The discharge cannot be before the last contact ({last_contact:%d/%m/%Y})."
         )
+    # Running interventions end on the discharge date, which cannot be before they started.
+    last_start = (
+        Intervention.objects.filter(referral=referral, ended_on__isnull=True)
+        .order_by("-started_on").values_list("started_on", flat=True).first()
+    )
+    if on is not None and last_start is not None and on < last_start:
+        errors.setdefault("discharged_on", []).append(
+            f"The discharge cannot be before the start of an intervention still running "
+            f"({last_start:%d/%m/%Y})."
+        )
     destination = destination.strip()
     if reason in STEP_EVENTS and not destination:
         errors["destination"] = ["Say which service the person moved to."]
@@ -678,8 +699,8 @@ def referral_discharge(
     changed = ["status", "discharged_on", "discharge_reason", "discharge_destination",
                "discharge_note"]
     save_referral(referral, changed)
-    ended = Intervention.objects.filter(referral=referral, ended_on__isnull=True,
-                                        started_on__lte=on).update(ended_on=on)
+    ended = Intervention.objects.filter(referral=referral, ended_on__isnull=True).update(
+        ended_on=on, version=F("version") + 1)
     cancelled = Contact.objects.filter(referral=referral, attendance=Attendance.BOOKED,
                                        on__gte=on).update(
         attendance=Attendance.CANCELLED_BY_PROVIDER, version=F("version") + 1)

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -446,7 +447,9 @@ def open_referral_in_team(person: Person, team: Team) -> Referral | None:
     return Referral.objects.filter(person=person, team=team, status__in=OPEN_STATUSES).first()
 
 
-def _previous_within_window(person: Person, received_on: dt.date) -> Referral | None:
+def _previous_within_window(person: Person, received_on: dt.date, team: Team) -> Referral | None:
+    """The latest discharge within the window: from ``team`` when there is one (that episode
+    reopens, even after a later discharge from another team), else from any team."""
     window = person.tenant.re_referral_window_days
     return (
         Referral.objects.filter(
@@ -455,7 +458,8 @@ def _previous_within_window(person: Person, received_on: dt.date) -> Referral | 
             discharged_on__lte=received_on,
             discharged_on__gte=received_on - dt.timedelta(days=window),
         )
-        .order_by("-discharged_on")
+        .annotate(same_team=Q(team=team))
+        .order_by("-same_team", "-discharged_on")
         .first()
     )
 
@@ -538,7 +542,7 @@ def _save_referral(
         urgency=data.urgency,
         presenting_needs=sorted(set(data.presenting_needs)),
         reason=data.reason.strip(),
-        previous_referral=_previous_within_window(person, data.received_on),
+        previous_referral=_previous_within_window(person, data.received_on, data.team),
     )
     try:
         with transaction.atomic():
@@ -558,13 +562,14 @@ def _save_referral(
     audit_record(actor=actor, action=AuditAction.CREATE, target=referral)
     previous = referral.previous_referral
     if previous is not None and previous.team_id == referral.team_id:
-        _reopen_episode(referral, previous=previous, actor=actor)
+        referral = _reopen_episode(referral, previous=previous, actor=actor)
     return referral
 
 
-def _reopen_episode(referral: Referral, *, previous: Referral, actor: User) -> None:
+def _reopen_episode(referral: Referral, *, previous: Referral, actor: User) -> Referral:
     """A re-referral to the same team within the window reopens the episode: no new triage, the
-    care record carries on, and it goes back to the workers who held it if they still can."""
+    care record carries on, and it goes back to the workers who held it if they still can.
+    Returns the referral as saved (allocation saves it again)."""
     referral.status = check_transition(referral.status, EventKind.REOPENED)
     referral.episode_id = previous.episode_id
     referral.triaged_on = referral.received_on
@@ -581,12 +586,12 @@ def _reopen_episode(referral: Referral, *, previous: Referral, actor: User) -> N
                  fields=["status", "episode_id", "triaged_on"])
     worker = previous.worker
     if worker is None or _check_worker(referral, worker):
-        return  # stays accepted, for a lead to allocate
+        return referral  # stays accepted, for a lead to allocate
     joint = [m for m in joint_workers_of(previous)
              if m.pk != worker.pk and not _check_worker(referral, m)]
-    _assign_workers(EventKind.ALLOCATED, referral=referral, actor=actor,
-                    version=referral.version, worker=worker, joint_workers=joint,
-                    on=referral.received_on)
+    return _assign_workers(EventKind.ALLOCATED, referral=referral, actor=actor,
+                           version=referral.version, worker=worker, joint_workers=joint,
+                           on=referral.received_on)
 
 
 def joint_workers_of(referral: Referral) -> list[Membership]:
