@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from caseload.codes import TOOLS, Attendance
 from caseload.models import Assessment, Contact, Intervention, OutcomeMeasure, RiskConcern
-from caseload.selectors import NO_CONTACT_DAYS
+from caseload.selectors import FLAGS, care_flags
 from config.templating import uk_date, uk_datetime
 from referrals.presenters import nhs_number_text, status_tag
 
@@ -23,25 +23,13 @@ ATTENDANCE_TAG = {
 }
 
 
+FLAG_TAG = {"no_recent_contact": "nhsuk-tag--red", "two_dnas": "nhsuk-tag--red",
+            "review_due": "nhsuk-tag--orange", "no_outcome_measure": "nhsuk-tag--yellow"}
+
+
 def caseload_flags(referral, today: dt.date) -> list[dict[str, str]]:
-    """What needs attention, from the annotations of caseload.selectors.with_care_flags."""
-    flags = []
-    since = referral.last_contact_on or referral.received_on
-    if (today - since).days > NO_CONTACT_DAYS:
-        flags.append({"text": f"No contact for {NO_CONTACT_DAYS} days",
-                      "classes": "nhsuk-tag--red"})
-    if referral.last_outcome == referral.outcome_before == Attendance.DNA:
-        flags.append({"text": "Two DNAs in a row", "classes": "nhsuk-tag--red"})
-    review_due = referral.plan_saved_at is not None and (
-        (referral.plan_review_by is not None and referral.plan_review_by <= today)
-        or (referral.last_concern_at is not None
-            and referral.last_concern_at > referral.plan_saved_at)
-    )
-    if review_due:
-        flags.append({"text": "Care plan review due", "classes": "nhsuk-tag--orange"})
-    if not referral.has_outcome_measure:
-        flags.append({"text": "No baseline outcome measure", "classes": "nhsuk-tag--yellow"})
-    return flags
+    return [{"text": FLAGS[code], "classes": FLAG_TAG[code]}
+            for code in care_flags(referral, today)]
 
 
 def caseload_rows(referrals, today: dt.date | None = None) -> list[dict]:

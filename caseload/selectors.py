@@ -243,6 +243,34 @@ def with_care_flags(referrals: QuerySet[Referral], today: dt.date | None = None)
     )
 
 
+#: What needs attention on a caseload, by code, from the annotations of ``with_care_flags``.
+FLAGS = {
+    "no_recent_contact": f"No contact for {NO_CONTACT_DAYS} days",
+    "two_dnas": "Two DNAs in a row",
+    "review_due": "Care plan review due",
+    "no_outcome_measure": "No baseline outcome measure",
+}
+
+
+def care_flags(referral: Referral, today: dt.date) -> list[str]:
+    """The FLAGS codes that apply: no attended contact for more than 28 days (counted from the
+    referral when there has been none); the last two appointments missed; the care plan's
+    review-by date has come, or a risk concern came after the plan was last saved; no outcome
+    measure in the episode."""
+    seen = referral.last_contact_on or referral.received_on
+    saved, concern = referral.plan_saved_at, referral.last_concern_at
+    checks = {
+        "no_recent_contact": (today - seen).days > NO_CONTACT_DAYS,
+        "two_dnas": referral.last_outcome == referral.outcome_before == Attendance.DNA,
+        "review_due": saved is not None and (
+            (referral.plan_review_by is not None and referral.plan_review_by <= today)
+            or (concern is not None and concern > saved)
+        ),
+        "no_outcome_measure": not referral.has_outcome_measure,
+    }
+    return [flag for flag in FLAGS if checks[flag]]
+
+
 def caseload_with_flags(user: User, today: dt.date | None = None) -> QuerySet[Referral]:
     return with_care_flags(referral_selectors.caseload_for_user(user), today)
 

@@ -409,31 +409,8 @@ class DischargeOutput(serializers.ModelSerializer):
 
 # --------------------------------------------------------------------------- caseloads
 
-#: What needs attention on My caseload, from the annotations of
-#: caseload.selectors.with_care_flags. The same rules as the page (caseload.presenters).
-FLAGS = {
-    "no_recent_contact": f"No attended contact for more than {selectors.NO_CONTACT_DAYS} days "
-                         "(counted from the referral when there has been none)",
-    "two_dnas": "Did not attend the last two appointments",
-    "review_due": "Care plan review due: its agreed review date has come, or a risk concern "
-                  "was raised after it was last saved",
-    "no_outcome_measure": "No baseline outcome measure",
-}
-
-
-def caseload_flags(referral: Referral, today: dt.date) -> list[str]:
-    seen = referral.last_contact_on or referral.received_on
-    saved, concern = referral.plan_saved_at, referral.last_concern_at
-    checks = {
-        "no_recent_contact": (today - seen).days > selectors.NO_CONTACT_DAYS,
-        "two_dnas": referral.last_outcome == referral.outcome_before == Attendance.DNA,
-        "review_due": saved is not None and (
-            (referral.plan_review_by is not None and referral.plan_review_by <= today)
-            or (concern is not None and concern > saved)
-        ),
-        "no_outcome_measure": not referral.has_outcome_measure,
-    }
-    return [flag for flag in FLAGS if checks[flag]]
+#: What needs attention on My caseload (caseload.selectors.care_flags, as on the page).
+FLAGS = selectors.FLAGS
 
 
 class CaseloadOutput(serializers.ModelSerializer):
@@ -465,7 +442,7 @@ class CaseloadOutput(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(
         choices=list(FLAGS.items()))))
     def get_flags(self, referral: Referral) -> list[str]:
-        return caseload_flags(referral, self.context["today"])
+        return selectors.care_flags(referral, self.context["today"])
 
 
 class TeamCaseloadOutput(serializers.ModelSerializer):
