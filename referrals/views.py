@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
@@ -15,6 +15,10 @@ from django.urls import reverse
 from caseload import permissions as care_permissions
 from config.exceptions import Conflict
 from config.forms import add_service_errors, date_parts
+from config.pages import choice_items as _choices
+from config.pages import conflict_page as _conflict
+from config.pages import field_value as _value
+from config.pages import require as _require
 from pcns import selectors as pcns_selectors
 from pcns.presenters import error_list
 from pcns.services import audit_view
@@ -37,30 +41,6 @@ from referrals.states import CASELOAD_STATUSES, UNTRIAGED_STATUSES, Status
 from referrals.validators import normalise_nhs_number
 
 QUEUE_PAGE_SIZE = 25
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
-def _choices(choices, selected=None, blank: str = "") -> list[dict]:
-    items = [{"value": "", "text": blank}] if blank else []
-    selected = selected if isinstance(selected, list | tuple | set) else [selected]
-    selected = [str(s) for s in selected if s not in (None, "")]
-    for value, text in choices:
-        items.append({"value": str(value), "text": str(text), "selected": str(value) in selected,
-                      "checked": str(value) in selected})
-    return items
-
-
-def _value(form, name: str, default=""):
-    """What to show in a field: what was typed (bound form), else the initial value."""
-    if form.is_bound:
-        return form.data.get(name, default)
-    field = form.fields.get(name)
-    initial = form.initial.get(name, field.initial if field else None)
-    return default if initial in (None, "") else initial
 
 
 # --------------------------------------------------------------------------- intake
@@ -271,12 +251,6 @@ def referral_timeline(request: HttpRequest, referral_id) -> HttpResponse:
         {"referral": referral, "person": referral.person,
          "events": presenters.timeline_rows(selectors.referral_timeline(referral))},
     )
-
-
-def _conflict(request, template: str, context: dict, error: Conflict) -> HttpResponse:
-    context["error_list"] = [{"text": error.message, "href": "#maincontent"}]
-    context["conflict"] = True
-    return render(request, template, context, status=409)
 
 
 def referral_triage(request: HttpRequest, referral_id) -> HttpResponse:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,14 +11,10 @@ from django.urls import reverse
 from caseload import permissions, plan_presenters, selectors, services
 from caseload.plan_forms import OutcomeForm, OutcomeToolForm, add_outcome_errors
 from config.forms import date_parts
+from config.pages import require as _require
 from pcns.presenters import error_list
 from pcns.services import audit_view
 from referrals.selectors import referral_get_for_user
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
 
 
 def outcome_chart(request: HttpRequest, referral_id) -> HttpResponse:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -13,23 +13,13 @@ from caseload.models import CarePlan
 from caseload.plan_forms import CarePlanForm, care_plan_initial
 from config.exceptions import Conflict
 from config.forms import add_service_errors, date_parts
+from config.pages import conflict_page
+from config.pages import field_value as _value
+from config.pages import require as _require
 from pcns.presenters import error_list
 from pcns.services import audit_view
 from referrals.models import Referral
 from referrals.selectors import referral_get_for_user
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
-def _value(form, name: str, default=""):
-    """What to show in a field: what was typed (bound form), else the initial value."""
-    if form.is_bound:
-        return form.data.get(name, default)
-    value = form.initial.get(name)
-    return default if value in (None, "") else value
 
 
 def _own_version(plan: CarePlan | None, referral: Referral) -> int:
@@ -55,10 +45,8 @@ def care_plan_edit(request: HttpRequest, referral_id) -> HttpResponse:
                 version=form.cleaned_data["version"] or None, data=form.plan_input(),
             )
         except Conflict as error:
-            context = _edit_context(form, referral, plan, current)
-            context["error_list"] = [{"text": error.message, "href": "#maincontent"}]
-            context["conflict"] = True
-            return render(request, template, context, status=409)
+            return conflict_page(request, template,
+                                 _edit_context(form, referral, plan, current), error)
         except ValidationError as error:
             add_service_errors(form, error, aliases=CarePlanForm.ALIASES)
         else:

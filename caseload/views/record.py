@@ -9,7 +9,7 @@ a view of a person's clinical record, so it is audited.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -25,6 +25,10 @@ from caseload.codes import (
 )
 from config.exceptions import Conflict
 from config.forms import add_service_errors, date_parts
+from config.pages import choice_items as _choices
+from config.pages import conflict_page as _conflict
+from config.pages import field_value as _value
+from config.pages import require as _require
 from pcns import selectors as pcns_selectors
 from pcns.presenters import error_list
 from pcns.services import audit_view
@@ -32,34 +36,6 @@ from referrals import presenters as referral_presenters
 from referrals import selectors as referral_selectors
 from referrals.codes import DischargeReason
 from referrals.states import OPEN_STATUSES, TRIAGED_OPEN
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
-def _choices(choices, selected="", blank: str = "") -> list[dict]:
-    items = [{"value": "", "text": blank}] if blank else []
-    for value, text in choices:
-        items.append({"value": str(value), "text": str(text),
-                      "selected": str(value) == str(selected),
-                      "checked": str(value) == str(selected)})
-    return items
-
-
-def _value(form, name: str, default=""):
-    if form.is_bound:
-        return form.data.get(name, default)
-    field = form.fields.get(name)
-    initial = form.initial.get(name, field.initial if field else None)
-    return default if initial in (None, "") else initial
-
-
-def _conflict(request, template: str, context: dict, error: Conflict) -> HttpResponse:
-    context["error_list"] = [{"text": error.message, "href": "#maincontent"}]
-    context["conflict"] = True
-    return render(request, template, context, status=409)
 
 
 def _page(request, template: str, context: dict, form) -> HttpResponse:
