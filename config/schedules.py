@@ -7,4 +7,9 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "pcns.tasks.clear_expired_sessions",
         "schedule": crontab(minute=17, hour=3),
     },
+    # Onward referrals with no answer after 10 working days: weekday mornings, before work.
+    "flag-unanswered-onward-referrals": {
+        "task": "vcse.tasks.flag_unanswered_everywhere",
+        "schedule": crontab(minute=5, hour=7, day_of_week="mon-fri"),
+    },
 }

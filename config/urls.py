@@ -8,6 +8,7 @@ api_v1 = [
     path("", include("pcns.api.urls")),
     path("", include("referrals.api.urls")),
     path("", include("caseload.api.urls")),
+    path("", include("vcse.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
@@ -16,6 +17,7 @@ urlpatterns = [
     path("", include("pcns.urls")),
     path("", include("referrals.urls")),
     path("", include("caseload.urls")),
+    path("", include("vcse.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
 ]

@@ -7,6 +7,7 @@ from django.urls import reverse
 from pcns import permissions
 from pcns.roles import LEAD_ROLES, landing_url_name
 from referrals import permissions as referral_permissions
+from vcse import permissions as vcse_permissions
 
 
 def navigation_for(request) -> list[dict[str, str]]:
@@ -20,12 +21,19 @@ def navigation_for(request) -> list[dict[str, str]]:
         items.append({"text": "My caseload", "href": reverse("caseload:mine")})
     if membership.role in LEAD_ROLES:
         items.append({"text": "Risk concerns", "href": reverse("caseload:risk-concerns")})
+    if vcse_permissions.can_use_inbox(user):
+        items.append({"text": "Inbox", "href": reverse("vcse:inbox")})
     if referral_permissions.can_receive_referrals(user):
         items.append({"text": "New referral", "href": reverse("referrals:new")})
     if referral_permissions.can_view_practice_referrals(user):
         items.append({"text": "Referrals", "href": reverse("referrals:practice-list")})
     if permissions.can_view_team_lead_home(user) or permissions.can_view_clinician_home(user):
         items.append({"text": "Teams", "href": reverse("pcns:team-list")})
+    if referral_permissions.can_view_triage_queue(user) or \
+            vcse_permissions.can_maintain_any_service(user):
+        items.append({"text": "Services", "href": reverse("vcse:services")})
+    if vcse_permissions.can_view_activity_report(user):
+        items.append({"text": "VCSE activity", "href": reverse("vcse:activity")})
     if permissions.can_view_programme_home(user):
         items.append({"text": "Organisations", "href": reverse("pcns:organisation-list")})
     if referral_permissions.can_merge_people(user):

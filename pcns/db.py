@@ -14,7 +14,10 @@ from django.conf import settings
 from django.db import connections
 
 # Tables the application role may read and append to, but never change or delete from.
-APPEND_ONLY_TABLES = ["pcns_auditevent", "referrals_referralevent", "caseload_careplanversion"]
+APPEND_ONLY_TABLES = [
+    "pcns_auditevent", "referrals_referralevent", "caseload_careplanversion",
+    "vcse_onwardreferralevent",
+]
 
 
 @contextlib.contextmanager

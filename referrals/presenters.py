@@ -187,6 +187,9 @@ def _event_summary(event: ReferralEvent) -> str:
         return f"{details.get('kind', 'Intervention')} {verb}"
     if event.kind == "outcome_recorded":
         return f"{details.get('tool', '')} recorded: score {details.get('score', '')}"
+    if event.kind == "onward_referral_sent":
+        return (f"Onward referral sent to {details.get('service', '')} "
+                f"({details.get('organisation', '')}) with consent")
     return event.get_kind_display()
 
 

@@ -57,6 +57,7 @@ class EventKind(models.TextChoices):
     OUTCOME_RECORDED = "outcome_recorded", "Outcome measure recorded"
     RISK_CONCERN_RAISED = "risk_concern_raised", "Risk concern raised"
     RISK_CONCERN_ACKNOWLEDGED = "risk_concern_acknowledged", "Risk concern acknowledged"
+    ONWARD_REFERRAL_SENT = "onward_referral_sent", "Onward referral sent to a VCSE partner"
     PERSON_MERGED = "person_merged", "Person record merged"
     PERSON_UNMERGED = "person_unmerged", "Person record merge undone"
 
@@ -107,6 +108,8 @@ TRANSITIONS: dict[EventKind, Transition] = {
                    "given a risk concern"),
         Transition(EventKind.RISK_CONCERN_ACKNOWLEDGED, OPEN_STATUSES | {Status.DISCHARGED},
                    None, "given an acknowledgement"),
+        Transition(EventKind.ONWARD_REFERRAL_SENT, OPEN_STATUSES, None,
+                   "referred on to a VCSE partner"),
     ]
 }
 
@@ -115,7 +118,7 @@ CARE_EVENTS = frozenset(
     {EventKind.CONTACT_BOOKED, EventKind.CONTACT_RECORDED, EventKind.ASSESSMENT_RECORDED,
      EventKind.CARE_PLAN_SAVED, EventKind.INTERVENTION_STARTED, EventKind.INTERVENTION_ENDED,
      EventKind.OUTCOME_RECORDED, EventKind.RISK_CONCERN_RAISED,
-     EventKind.RISK_CONCERN_ACKNOWLEDGED}
+     EventKind.RISK_CONCERN_ACKNOWLEDGED, EventKind.ONWARD_REFERRAL_SENT}
 )
 #: Ways a referral is closed after care: discharge, or a step up or down (also a discharge).
 DISCHARGE_EVENTS = frozenset({EventKind.DISCHARGED, EventKind.STEPPED_UP, EventKind.STEPPED_DOWN})

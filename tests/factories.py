@@ -32,6 +32,8 @@ from pcns.tenancy import tenant_context
 from referrals import services as referral_services
 from referrals.models import IntakeRefusal, Person, Referral
 from referrals.validators import nhs_number_check_digit
+from vcse import services as vcse_services
+from vcse.models import OnwardReferral, Service
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -65,6 +67,7 @@ ROLES = {
     "peer_support": ("peer_support", "pcn_team", "trust"),
     "other_clinician": ("mhp", "other_pcn_team", "trust"),
     "vcse_worker": ("vcse_worker", "vcse_team", "vcse"),
+    "vcse_lead": ("vcse_lead", "vcse_team", "vcse"),
     "gp": ("gp_practice", None, "practice"),
     "programme_manager": ("programme_manager", None, "pcn"),
     "tenant_admin": ("tenant_admin", None, "pcn"),
@@ -124,6 +127,7 @@ def build_tenant(slug: str) -> Cast:
         )
         _referral_rows(cast)
         _care_rows(cast)
+        _vcse_rows(cast)
     return cast
 
 
@@ -247,3 +251,70 @@ def _care_rows(cast: Cast) -> None:
     RiskConcern.objects.create(tenant=cast.tenant, referral=referral,
                                raised_by=cast.users["peer_support"],
                                concern="Mentioned money worries and not sleeping")
+
+
+# --------------------------------------------------------------------------- VCSE
+
+
+def service_input(**overrides) -> vcse_services.ServiceInput:
+    values = {
+        "name": "Money and benefits advice",
+        "categories": ["debt_advice", "welfare_benefits"],
+        "description": "One-to-one advice on debt, benefits and bills.",
+        "eligibility": "Adults in the city; no referral criteria beyond that.",
+        "email": "advice@example.org",
+        "phone": "0114 496 0000",
+    }
+    values.update(overrides)
+    return vcse_services.ServiceInput(**values)
+
+
+def make_service(cast: Cast, organisation: Organisation | None = None, **overrides) -> Service:
+    with tenant_context(cast.tenant.pk):
+        return vcse_services.service_create(actor=cast.users["tenant_admin"],
+                                            organisation=organisation or cast.vcse,
+                                            data=service_input(**overrides))
+
+
+def onward_input(service: Service, **overrides) -> vcse_services.OnwardReferralInput:
+    today = timezone.localdate()
+    values = {
+        "service": service,
+        "reason": "Worried about rent arrears and would like help with a benefits check.",
+        "needs": ["debt_advice", "welfare_benefits"],
+        "consent_given_by": "person",
+        "consent_given_on": today,
+        "consent_purpose": "Money advice from this service",
+        "consent_expires_on": today + dt.timedelta(days=180),
+    }
+    values.update(overrides)
+    return vcse_services.OnwardReferralInput(**values)
+
+
+def make_onward_referral(cast: Cast, referral: Referral | None = None,
+                         service: Service | None = None, actor: User | None = None,
+                         **overrides) -> OnwardReferral:
+    """An onward referral, sent today with consent, from the cast's referral in care."""
+    with tenant_context(cast.tenant.pk):
+        referral = referral or Referral.objects.filter(
+            tenant=cast.tenant, status__in=["allocated", "active"]).order_by("received_on").first()
+        service = service or Service.objects.filter(organisation=cast.vcse).first()
+        return vcse_services.onward_referral_send(
+            referral=referral, actor=actor or cast.users["connector"],
+            data=onward_input(service, **overrides))
+
+
+def _vcse_rows(cast: Cast) -> None:
+    """A row in every vcse table: a service, and an accepted onward referral with a contact."""
+    service = vcse_services.service_create(actor=cast.users["tenant_admin"],
+                                           organisation=cast.vcse,
+                                           data=service_input(areas=[cast.pcn]))
+    onward = make_onward_referral(cast, service=service)
+    onward = vcse_services.onward_referral_accept(onward=onward, actor=cast.users["vcse_worker"],
+                                                  version=onward.version)
+    vcse_services.vcse_contact_log(
+        onward=onward, actor=cast.users["vcse_worker"],
+        data=vcse_services.VcseContactInput(on=onward.sent_on, mode="telephone",
+                                            attendance="attended",
+                                            support_types=["welfare_benefits"]),
+    )

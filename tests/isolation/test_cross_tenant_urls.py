@@ -18,6 +18,7 @@ from caseload.models import (
 )
 from referrals.models import Person, PersonMerge, Referral
 from tests.factories import Cast
+from vcse.models import OnwardReferral, Service
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +100,16 @@ OBJECTS = {
     ("caseload:risk-concern-acknowledge", "concern_id"): _first(RiskConcern),
     ("caseload:care-plan-version", "plan_id"): _first(CarePlan),
     ("caseload:care-plan-print", "plan_id"): _first(CarePlan),
+    ("vcse:service-detail", "service_id"): _first(Service),
+    ("vcse:service-edit", "service_id"): _first(Service),
+    ("vcse:onward-new", "referral_id"): _first(Referral),
+    ("vcse:onward-detail", "onward_id"): _first(OnwardReferral),
+    ("vcse:consent-withdraw", "onward_id"): _first(OnwardReferral),
+    ("vcse:inbox-detail", "onward_id"): _first(OnwardReferral),
+    ("vcse:inbox-accept", "onward_id"): _first(OnwardReferral),
+    ("vcse:inbox-decline", "onward_id"): _first(OnwardReferral),
+    ("vcse:inbox-contact-new", "onward_id"): _first(OnwardReferral),
+    ("vcse:inbox-close", "onward_id"): _first(OnwardReferral),
     ("pcns:team-detail", "team_id"): lambda cast: cast.pcn_team.pk,
     ("pcns:organisation-detail", "organisation_id"): lambda cast: cast.pcn.pk,
     ("api:organisation-detail", "pk"): lambda cast: cast.pcn.pk,
@@ -106,6 +117,9 @@ OBJECTS = {
     ("api:staff-detail", "pk"): lambda cast: cast.clinician.membership.pk,
     ("admin:auth_user_password_change", "id"): lambda cast: cast.clinician.pk,
 }
+#: The open directory feed answers anyone, signed in or not, by design: it holds published
+#: services only. tests/vcse/test_feed.py checks one tenant's slug never shows another's service.
+PUBLIC = {"vcse:oruk-index", "vcse:oruk-services", "vcse:oruk-service"}
 ADMIN_OBJECT = re.compile(r"^admin:(?P<app>\w+?)_(?P<model>\w+)_(change|delete|history)$")
 
 
@@ -129,6 +143,8 @@ def _urls_for(cast: Cast) -> list[tuple[str, str]]:
     for name, params in _object_patterns():
         if name == "admin:view_on_site":
             continue  # covered below with a content type
+        if name in PUBLIC:
+            continue
         if ADMIN_OBJECT.match(name) and params == ["object_id"]:
             if name.split("_")[0] in {"admin:auth", "admin:authtoken"}:
                 continue  # Django's own (groups, tokens): superusers only, no tenant data
@@ -175,10 +191,11 @@ OWNER = {"referrals:": "team_lead", "api:referral-": "team_lead", "api:person-de
          "api:contact-": "team_lead", "api:assessment-": "team_lead",
          "api:care-plan-": "team_lead", "api:intervention-": "team_lead",
          "api:outcome-measure-": "team_lead", "api:risk-concern-": "team_lead",
-         "api:team-caseload": "team_lead", "caseload:": "team_lead"}
+         "api:team-caseload": "team_lead", "caseload:": "team_lead",
+         "vcse:onward-": "team_lead", "vcse:consent-": "team_lead", "vcse:inbox-": "vcse_worker"}
 POST_ONLY = {"referrals:merge-undo", "api:referral-triage", "api:referral-allocation",
              "api:person-merge-undo", "api:contact-outcome", "api:intervention-end",
-             "api:risk-concern-acknowledge", "api:referral-discharge"}
+             "api:risk-concern-acknowledge", "api:referral-discharge", "vcse:inbox-accept"}
 
 
 def test_the_same_urls_work_for_the_owning_tenant(client, tenant_a):

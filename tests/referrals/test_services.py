@@ -18,7 +18,13 @@ from referrals import services
 from referrals.models import IntakeRefusal, Person, PersonMerge, Referral, ReferralEvent
 from referrals.states import CARE_EVENTS, TRANSITIONS, EventKind, IllegalTransition, Status
 from referrals.validators import normalise_nhs_number
-from tests.factories import make_person, make_referral, person_input, referral_input
+from tests.factories import (
+    make_onward_referral,
+    make_person,
+    make_referral,
+    person_input,
+    referral_input,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -155,6 +161,9 @@ def _record_care(cast, referral: Referral, event: EventKind) -> Referral:
                                              raised_by=actor, concern="Unsafe at home")
         caseload_services.risk_concern_acknowledge(concern=concern, actor=cast.team_lead,
                                                    version=1, response="Called them")
+    elif event == EventKind.ONWARD_REFERRAL_SENT:
+        make_onward_referral(cast, referral=referral, actor=actor,
+                             consent_given_on=max(TODAY, referral.received_on))
     return _reload(referral)
 
 
