@@ -81,3 +81,20 @@ def test_the_demo_caseloads_have_care_recorded_through_the_services(loaded):
         assert attended.exists() and Contact.objects.filter(attendance="booked").exists()
         assert OutcomeMeasure.objects.filter(tool="dialog").count() == (
             ReferralEvent.objects.filter(kind="outcome_recorded").count())
+
+
+def test_the_demo_lists_vcse_services_and_refers_people_on_with_partners_answering(loaded):
+    from vcse.models import OnwardReferral, Service, VcseContact
+
+    with tenant_context(loaded["sheffield"]):
+        assert set(Service.objects.values_list("organisation__name", flat=True)) == set(
+            Organisation.objects.filter(kind="vcse").values_list("name", flat=True))
+        statuses = set(OnwardReferral.objects.values_list("status", flat=True))
+        assert OnwardReferral.objects.count() >= 5
+        assert {"accepted", "in_progress"} & statuses
+        assert VcseContact.objects.filter(attendance="attended").exclude(
+            support_types=[]).exists()
+        # Every one was sent with consent and a snapshot of the minimal data set only.
+        for onward in OnwardReferral.objects.select_related("consent"):
+            assert onward.consent.given_on <= onward.sent_on
+            assert "nhs_number" not in onward.shared and "date_of_birth" not in onward.shared

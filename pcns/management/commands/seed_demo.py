@@ -1,4 +1,5 @@
-"""Load the demo tenants (Sheffield and Leeds): organisations, teams and staff."""
+"""Load the demo tenants (Sheffield and Leeds): organisations, teams, staff, referrals, care,
+the VCSE service directory and onward referrals."""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -6,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from caseload import demo as caseload_demo
 from pcns import demo, demo_data
 from referrals import demo as referrals_demo
+from vcse import demo as vcse_demo
 
 
 class Command(BaseCommand):
@@ -30,8 +32,11 @@ class Command(BaseCommand):
             referrals_demo.load_postcodes(tenant_id, area=spec["postcode_area"])
             made = referrals_demo.load_referrals(tenant_id)
             cared = caseload_demo.load_care(tenant_id)
+            listed = vcse_demo.load_directory(tenant_id)
+            onward = vcse_demo.load_onward_referrals(tenant_id)
             self.stdout.write(f"{spec['name']}: loaded, with {made} current referrals, "
-                              f"{cared} of them with care recorded")
+                              f"{cared} of them with care recorded, {listed} VCSE services and "
+                              f"{onward} onward referrals")
             self.stdout.write(self.style.SUCCESS(
                 f"{spec['name']}: {len(spec['organisations'])} organisations, "
                 f"{len(spec['teams'])} teams, {len(spec['staff'])} staff"
