@@ -195,6 +195,14 @@ SPECTACULAR_SETTINGS = {
         "DischargeReasonEnum": "referrals.codes.DischargeReason",
         "AssessmentKindEnum": "caseload.codes.AssessmentKind",
         "InterventionKindEnum": "caseload.codes.InterventionKind",
+        "OnwardStatusEnum": "vcse.codes.OnwardStatus",
+        "SupportCategoryEnum": "vcse.codes.SupportCategory",
+        "ConsentGiverEnum": "vcse.codes.ConsentGiver",
+        "DeclineReasonEnum": "vcse.codes.DeclineReason",
+        "VcseContactModeEnum": "vcse.codes.VcseContactMode",
+        "VcseAttendanceEnum": "vcse.codes.VcseAttendance",
+        "ModeEnum": "caseload.codes.ContactMode",
+        "AttendanceEnum": "caseload.codes.Attendance",
     },
 }
 

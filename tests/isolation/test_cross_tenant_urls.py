@@ -101,6 +101,14 @@ OBJECTS = {
     ("caseload:care-plan-version", "plan_id"): _first(CarePlan),
     ("caseload:care-plan-print", "plan_id"): _first(CarePlan),
     ("vcse:service-detail", "service_id"): _first(Service),
+    ("api:service-detail", "pk"): _first(Service),
+    ("api:onward-referral-detail", "pk"): _first(OnwardReferral),
+    ("api:onward-referral-withdraw-consent", "pk"): _first(OnwardReferral),
+    ("api:inbox-detail", "pk"): _first(OnwardReferral),
+    ("api:inbox-accept", "pk"): _first(OnwardReferral),
+    ("api:inbox-decline", "pk"): _first(OnwardReferral),
+    ("api:inbox-close", "pk"): _first(OnwardReferral),
+    ("api:inbox-contacts", "pk"): _first(OnwardReferral),
     ("vcse:service-edit", "service_id"): _first(Service),
     ("vcse:onward-new", "referral_id"): _first(Referral),
     ("vcse:onward-detail", "onward_id"): _first(OnwardReferral),
@@ -192,10 +200,13 @@ OWNER = {"referrals:": "team_lead", "api:referral-": "team_lead", "api:person-de
          "api:care-plan-": "team_lead", "api:intervention-": "team_lead",
          "api:outcome-measure-": "team_lead", "api:risk-concern-": "team_lead",
          "api:team-caseload": "team_lead", "caseload:": "team_lead",
-         "vcse:onward-": "team_lead", "vcse:consent-": "team_lead", "vcse:inbox-": "vcse_worker"}
+         "vcse:onward-": "team_lead", "vcse:consent-": "team_lead", "vcse:inbox-": "vcse_worker",
+         "api:onward-referral-": "team_lead", "api:inbox-": "vcse_worker"}
 POST_ONLY = {"referrals:merge-undo", "api:referral-triage", "api:referral-allocation",
              "api:person-merge-undo", "api:contact-outcome", "api:intervention-end",
-             "api:risk-concern-acknowledge", "api:referral-discharge", "vcse:inbox-accept"}
+             "api:risk-concern-acknowledge", "api:referral-discharge", "vcse:inbox-accept",
+             "api:onward-referral-withdraw-consent", "api:inbox-accept", "api:inbox-decline",
+             "api:inbox-close"}
 
 
 def test_the_same_urls_work_for_the_owning_tenant(client, tenant_a):
