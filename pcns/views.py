@@ -124,11 +124,19 @@ def home_team_lead(request: HttpRequest) -> HttpResponse:
 
 
 def home_vcse(request: HttpRequest) -> HttpResponse:
+    # pcns does not otherwise depend on the vcse app (which builds on pcns).
+    from vcse import inbox_presenters
+    from vcse import selectors as vcse_selectors
+
     _require(permissions.can_view_vcse_home(request.user))
+    counts = vcse_selectors.inbox_counts(request.user)
+    unanswered = (vcse_selectors.inbox_tab(request.user, "new")
+                  .filter(flagged_unanswered_at__isnull=False).count())
     return render(
         request,
         "pcns/home_vcse.jinja",
-        {"organisation": request.membership.employer, "teams": _my_team_summaries(request)},
+        {"organisation": request.membership.employer, "teams": _my_team_summaries(request),
+         "inbox": inbox_presenters.inbox_tabs(counts, ""), "unanswered": unanswered},
     )
 
 

@@ -121,9 +121,10 @@ def test_vcse_staff_cannot_open_any_clinical_page_or_endpoint_of_the_person_they
     # The partner does hold this person's onward referral: the refusals below are field limits.
     assert client.get(reverse("vcse:inbox-detail", args=[onward.pk])).status_code == 200
     for name, url in with_ids:
-        for method in (client.get, client.post):
-            status = method(url).status_code
-            assert status in {403, 404}, f"{label} got {status} for {method.__name__} {name}"
+        assert client.get(url).status_code in {403, 404}, f"{label}: GET {name}"
+        # A POST to a read-only endpoint may answer 405 before looking anything up.
+        status = client.post(url).status_code
+        assert status in {403, 404, 405}, f"{label} got {status} for POST {name}"
     traces = _traces(tenant_a, onward)
     for name, url in lists:
         response = client.get(url)
@@ -173,9 +174,8 @@ def test_vcse_staff_of_another_organisation_get_404_on_every_inbox_page_and_endp
     assert len(urls) >= 8
     client.force_login(outsider.user)
     for name, url in urls:
-        for method in (client.get, client.post):
-            status = method(url).status_code
-            assert status == 404, f"{method.__name__} {name}: {status}"
+        assert client.get(url).status_code == 404, f"GET {name}"
+        assert client.post(url).status_code in {404, 405}, f"POST {name}"
     assert str(onward.pk) not in client.get(reverse("vcse:inbox")).content.decode()
     assert str(onward.pk) not in client.get(reverse("api:inbox-list")).content.decode()
 
@@ -188,9 +188,8 @@ def test_once_consent_is_withdrawn_the_partner_gets_404_everywhere(client, tenan
     for label in ("vcse_worker", "vcse_lead"):
         client.force_login(tenant_a.users[label])
         for name, url in _inbox_urls(onward):
-            for method in (client.get, client.post):
-                status = method(url).status_code
-                assert status == 404, f"{label} {method.__name__} {name}: {status}"
+            assert client.get(url).status_code == 404, f"{label} GET {name}"
+            assert client.post(url).status_code in {404, 405}, f"{label} POST {name}"
         with_ids, _lists = _clinical_urls(tenant_a, onward)
         for name, url in with_ids:
             assert client.get(url).status_code in {403, 404}, name

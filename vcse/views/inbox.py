@@ -1,27 +1,282 @@
-"""Placeholder until this module is written."""
+"""The VCSE inbox: the partner's side of onward referrals.
 
-from django.http import Http404
+Every page fetches through vcse.selectors.inbox_get_for_user (404 for missing, for another
+organisation's, and once consent is withdrawn or has ended), asks vcse.permissions (403), and
+writes through one service. These pages read the shared snapshot only: nothing here touches
+``onward.referral`` or ``onward.person``. Pages that show the snapshot (a name at least) are
+audited.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+
+from config.exceptions import Conflict
+from config.forms import add_service_errors, date_parts
+from config.pages import choice_items as _choices
+from config.pages import conflict_page as _conflict
+from config.pages import field_value as _value
+from config.pages import require as _require
+from pcns.models import AuditAction, Team, TeamKind
+from pcns.presenters import error_list
+from pcns.services import audit_record, audit_view
+from vcse import inbox_forms as forms
+from vcse import inbox_presenters as presenters
+from vcse import permissions, selectors, services
+from vcse.codes import (
+    ClosureOutcome,
+    DeclineReason,
+    OnwardEventKind,
+    OnwardStatus,
+    SupportCategory,
+    VcseAttendance,
+    VcseContactMode,
+)
+from vcse.models import OnwardReferral
+from vcse.states import WORKING, IllegalOnwardTransition, check_transition
+
+PAGE_SIZE = 25
 
 
-def inbox(request, *args, **kwargs):
-    raise Http404
+def _page(request, template: str, context: dict, form) -> HttpResponse:
+    return render(request, template, context, status=400 if form.errors else 200)
 
 
-def inbox_detail(request, *args, **kwargs):
-    raise Http404
+def _onward(request: HttpRequest, onward_id) -> OnwardReferral:
+    """The onward referral if it is in this user's inbox (404 otherwise) and theirs to answer
+    (403 otherwise)."""
+    onward = selectors.inbox_get_for_user(request.user, onward_id)
+    _require(permissions.can_answer_onward_referral(request.user, onward))
+    return onward
 
 
-def accept(request, *args, **kwargs):
-    raise Http404
+def _blocked(onward: OnwardReferral, event: OnwardEventKind) -> str:
+    """Why ``event`` cannot happen in the onward referral's status, or "" if it can."""
+    try:
+        check_transition(onward.status, event)
+    except IllegalOnwardTransition as error:
+        return error.messages[0]
+    return ""
 
 
-def decline(request, *args, **kwargs):
-    raise Http404
+def _illegal_page(request, template: str, context: dict, error: IllegalOnwardTransition):
+    context["blocked"] = error.messages[0]
+    return render(request, template, context, status=400)
 
 
-def contact_new(request, *args, **kwargs):
-    raise Http404
+# --------------------------------------------------------------------------- the list
 
 
-def close(request, *args, **kwargs):
-    raise Http404
+def inbox(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    _require(permissions.can_use_inbox(user))
+    tab = request.GET.get("tab", "new")
+    if tab not in selectors.INBOX_TABS:
+        tab = "new"
+    page = Paginator(selectors.inbox_tab(user, tab), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = presenters.inbox_rows(page.object_list)
+    if rows:
+        # The list shows names from the shared snapshots.
+        audit_record(actor=user, action=AuditAction.VIEW, target_type="vcse.onwardreferral",
+                     note="inbox")
+    return render(request, "vcse/inbox/list.jinja", {
+        "tabs": presenters.inbox_tabs(selectors.inbox_counts(user), tab),
+        "tab": tab,
+        "tab_label": selectors.INBOX_TABS[tab][0],
+        "rows": rows,
+        "page": page,
+        "query": f"tab={tab}",
+    })
+
+
+# --------------------------------------------------------------------------- one referral
+
+
+def _sender_teams(onward: OnwardReferral) -> list[str]:
+    """The names of the sender's clinical teams, so the partner knows whom to call back."""
+    return list(
+        Team.objects.filter(tenant_id=onward.tenant_id, memberships__user_id=onward.sent_by_id)
+        .exclude(kind=TeamKind.VCSE_SERVICE).order_by("name").values_list("name", flat=True)
+    )
+
+
+def inbox_detail(request: HttpRequest, onward_id) -> HttpResponse:
+    onward = selectors.inbox_get_for_user(request.user, onward_id)
+    _require(permissions.can_use_inbox(request.user))
+    audit_view(actor=request.user, target=onward, note="inbox")
+    may_answer = permissions.can_answer_onward_referral(request.user, onward)
+    return render(request, "vcse/inbox/detail.jinja", {
+        "onward": onward,
+        "heading": presenters.heading(onward),
+        "status": presenters.status_tag(onward),
+        "unanswered": presenters.unanswered_tag(onward),
+        "shared_rows": presenters.snapshot_rows(onward),
+        "referral_rows": presenters.referral_rows(onward,
+                                                  sender_teams=_sender_teams(onward)),
+        "contacts": presenters.contact_rows(list(selectors.contacts_of(onward))),
+        "events": presenters.event_rows(list(selectors.events_of(onward))),
+        "may": {
+            "answer": may_answer and onward.status == OnwardStatus.SENT,
+            "work": may_answer and onward.status in WORKING,
+        },
+    })
+
+
+# --------------------------------------------------------------------------- accept
+
+
+def accept(request: HttpRequest, onward_id) -> HttpResponse:
+    onward = _onward(request, onward_id)  # 404 before 405: not-yours looks like missing
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = forms.AcceptForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Reload the page and try again.")
+        return redirect("vcse:inbox-detail", onward.pk)
+    try:
+        services.onward_referral_accept(onward=onward, actor=request.user,
+                                        version=form.cleaned_data["version"])
+    except Conflict as error:
+        return _conflict(request, "vcse/inbox/conflict.jinja", {"onward": onward}, error)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("vcse:inbox-detail", onward.pk)
+    messages.success(request, "Onward referral accepted. Log a contact once you have been in "
+                              "touch.")
+    return redirect("vcse:inbox-detail", onward.pk)
+
+
+# --------------------------------------------------------------------------- decline
+
+
+def decline(request: HttpRequest, onward_id) -> HttpResponse:
+    onward = _onward(request, onward_id)
+    blocked = _blocked(onward, OnwardEventKind.DECLINED)
+    posted = request.method == "POST" and not blocked
+    form = forms.DeclineForm(request.POST if posted else None,
+                             initial={"version": onward.version})
+    template = "vcse/inbox/decline.jinja"
+
+    def context() -> dict:
+        value = lambda name, default="": _value(form, name, default)  # noqa: E731
+        return {"form": form, "onward": onward, "heading": presenters.heading(onward),
+                "blocked": blocked, "error_list": error_list(form, "reason"), "v": value,
+                "choices": {"reason": _choices(DeclineReason.choices, value("reason"))}}
+
+    if blocked:
+        return render(request, template, context(), status=400 if request.method == "POST"
+                      else 200)
+    if posted and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.onward_referral_decline(onward=onward, actor=request.user,
+                                             version=data["version"], reason=data["reason"],
+                                             note=data["note"])
+        except Conflict as error:
+            return _conflict(request, template, context(), error)
+        except IllegalOnwardTransition as error:
+            return _illegal_page(request, template, context(), error)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Onward referral declined. The referrer can see your "
+                                      "reason.")
+            return redirect("vcse:inbox-detail", onward.pk)
+    if request.method == "GET":
+        audit_view(actor=request.user, target=onward, note="inbox decline")
+    return _page(request, template, context(), form)
+
+
+# --------------------------------------------------------------------------- contacts
+
+
+def _contact_input(data: dict) -> services.VcseContactInput:
+    return services.VcseContactInput(
+        on=data["on"], mode=data["mode"], attendance=data["attendance"],
+        support_types=list(data["support_types"]), duration_minutes=data["duration_minutes"],
+        note=data["note"],
+    )
+
+
+def contact_new(request: HttpRequest, onward_id) -> HttpResponse:
+    onward = _onward(request, onward_id)
+    blocked = _blocked(onward, OnwardEventKind.CONTACT_LOGGED)
+    posted = request.method == "POST" and not blocked
+    form = forms.VcseContactForm(request.POST if posted else None)
+    template = "vcse/inbox/contact_new.jinja"
+
+    def context() -> dict:
+        value = lambda name, default="": _value(form, name, default)  # noqa: E731
+        support = form.data.getlist("support_types") if form.is_bound else []
+        return {"form": form, "onward": onward, "heading": presenters.heading(onward),
+                "blocked": blocked, "error_list": error_list(form, "on"), "v": value,
+                "on_parts": date_parts(form, "on"),
+                "choices": {
+                    "mode": _choices(VcseContactMode.choices, value("mode")),
+                    "attendance": _choices(VcseAttendance.choices, value("attendance")),
+                    "support_types": _choices(SupportCategory.choices, support),
+                }}
+
+    if blocked:
+        return render(request, template, context(), status=400 if request.method == "POST"
+                      else 200)
+    if posted and form.is_valid():
+        try:
+            contact = services.vcse_contact_log(onward=onward, actor=request.user,
+                                                data=_contact_input(form.cleaned_data))
+        except IllegalOnwardTransition as error:
+            return _illegal_page(request, template, context(), error)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{contact.get_mode_display()} contact logged: "
+                                      f"{contact.get_attendance_display().lower()}.")
+            return redirect("vcse:inbox-detail", onward.pk)
+    if request.method == "GET":
+        audit_view(actor=request.user, target=onward, note="inbox contact")
+    return _page(request, template, context(), form)
+
+
+# --------------------------------------------------------------------------- close
+
+
+def close(request: HttpRequest, onward_id) -> HttpResponse:
+    onward = _onward(request, onward_id)
+    blocked = _blocked(onward, OnwardEventKind.CLOSED)
+    posted = request.method == "POST" and not blocked
+    form = forms.CloseForm(request.POST if posted else None, initial={"version": onward.version})
+    template = "vcse/inbox/close.jinja"
+
+    def context() -> dict:
+        value = lambda name, default="": _value(form, name, default)  # noqa: E731
+        return {"form": form, "onward": onward, "heading": presenters.heading(onward),
+                "blocked": blocked, "error_list": error_list(form, "outcome"), "v": value,
+                "closed_on_parts": date_parts(form, "closed_on"),
+                "choices": {"outcome": _choices(ClosureOutcome.choices, value("outcome"))}}
+
+    if blocked:
+        return render(request, template, context(), status=400 if request.method == "POST"
+                      else 200)
+    if posted and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.onward_referral_close(onward=onward, actor=request.user,
+                                           version=data["version"], outcome=data["outcome"],
+                                           note=data["note"], on=data["closed_on"])
+        except Conflict as error:
+            return _conflict(request, template, context(), error)
+        except IllegalOnwardTransition as error:
+            return _illegal_page(request, template, context(), error)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Onward referral closed. The referrer can see the "
+                                      "outcome.")
+            return redirect("vcse:inbox-detail", onward.pk)
+    if request.method == "GET":
+        audit_view(actor=request.user, target=onward, note="inbox close")
+    return _page(request, template, context(), form)
