@@ -36,6 +36,9 @@ from referrals import presenters as referral_presenters
 from referrals import selectors as referral_selectors
 from referrals.codes import DischargeReason
 from referrals.states import OPEN_STATUSES, TRIAGED_OPEN
+from vcse import permissions as vcse_permissions
+from vcse import presenters as vcse_presenters
+from vcse import selectors as vcse_selectors
 
 
 def _page(request, template: str, context: dict, form) -> HttpResponse:
@@ -62,6 +65,7 @@ def care_record(request: HttpRequest, referral_id) -> HttpResponse:
         "outcome": in_care and permissions.can_record_outcome(user, referral),
         "risk": is_open and permissions.can_raise_risk_concern(user, referral),
         "discharge": in_care and permissions.can_discharge(user, referral),
+        "onward": vcse_permissions.can_send_onward_referral(user, referral),
     }
     return render(request, "caseload/record.jinja", {
         "referral": referral,
@@ -88,6 +92,8 @@ def care_record(request: HttpRequest, referral_id) -> HttpResponse:
         "concerns": presenters.concern_rows(
             list(selectors.episode_risk_concerns(referral).select_related("referral__team")),
             may_acknowledge=lambda c: permissions.can_acknowledge_risk_concern(user, c)),
+        "onward_referrals": vcse_presenters.care_record_rows(
+            vcse_selectors.onward_referrals_of(referral)),
     })
 
 
