@@ -97,6 +97,13 @@ def tenant_id_for_slug(slug: str) -> uuid.UUID | None:
     return row[0] if row and row[0] else None
 
 
+def all_tenant_ids() -> list[uuid.UUID]:
+    """Every tenant's id, for platform jobs that queue one task per tenant."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT app_tenant_ids()")
+        return [row[0] for row in cursor.fetchall()]
+
+
 def activate(tenant_id: uuid.UUID | None, user_id: uuid.UUID | None = None) -> None:
     """Set the context without a block (requests: the middleware clears it at the end)."""
     state = TenantState(tenant_id, user_id)

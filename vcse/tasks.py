@@ -13,16 +13,16 @@ from django.core.mail import send_mail
 from django.urls import reverse
 from django.utils import timezone
 
-from pcns.models import Tenant
 from pcns.tasks import platform_task, tenant_task
+from pcns.tenancy import all_tenant_ids
 from vcse import selectors, services
 from vcse.models import OnwardReferral
 
 
 @platform_task(name="vcse.tasks.flag_unanswered_everywhere")
 def flag_unanswered_everywhere() -> int:
-    """Queue the daily check for each tenant (the tenants table holds no tenant data)."""
-    tenant_ids = list(Tenant.objects.values_list("pk", flat=True))
+    """Queue the daily check for each tenant (ids only)."""
+    tenant_ids = all_tenant_ids()
     for tenant_id in tenant_ids:
         flag_unanswered_onward_referrals.delay(tenant_id=str(tenant_id))
     return len(tenant_ids)

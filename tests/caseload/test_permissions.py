@@ -84,6 +84,7 @@ EXPECTED = {
     "peer_support": SUPPORT,
     "other_clinician": set(),  # another team, and not holding the referral
     "vcse_worker": set(),
+    "vcse_lead": set(),
     "gp": set(),
     "programme_manager": set(),
     "tenant_admin": set(),
