@@ -146,8 +146,9 @@ class OnwardReferral(TenantOwned):
 class Consent(TenantOwned):
     """The person's consent to share their details with one organisation for one purpose.
 
-    Withdrawing it (``withdrawn_on``) withdraws the onward referral and ends the partner's access;
-    so does reaching ``expires_on``.
+    Withdrawing it (``withdrawn_on``) withdraws the onward referral and ends the partner's access.
+    Reaching ``expires_on`` ends the partner's access too (vcse.selectors.inbox_for_user); the
+    referring side sees the end date and can ask again.
     """
 
     onward_referral = models.OneToOneField(OnwardReferral, on_delete=models.PROTECT,

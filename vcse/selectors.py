@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -48,7 +49,8 @@ def _today() -> dt.date:
 def _get(queryset: QuerySet, pk: uuid.UUID):
     try:
         return queryset.get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError):
+    except (queryset.model.DoesNotExist, ValueError, ValidationError):
+        # A malformed id (from an API caller, say) is as missing as an unknown one.
         raise Http404 from None
 
 

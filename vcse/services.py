@@ -277,6 +277,10 @@ def _clean_onward(data: OnwardReferralInput, referral: Referral) -> None:
     if data.sent_on is not None:
         _check_day(errors, "sent_on", data.sent_on, label="it was sent",
                    not_before=referral.received_on, not_before_label="the referral was received")
+        # Nothing is shared before the person agrees to it.
+        if given is not None and data.sent_on < given and "sent_on" not in errors:
+            errors["sent_on"] = [f"It cannot have been sent before consent was given "
+                                 f"({given:%d/%m/%Y})."]
     raise_errors(errors)
 
 
@@ -348,13 +352,16 @@ def onward_referral_decline(*, onward: OnwardReferral, actor: User, version: int
     current = _lock(onward, version)
     from_status = current.status
     target = check_transition(from_status, OnwardEventKind.DECLINED)
+    on = on or _today()
     errors: dict[str, list[str]] = {}
     require_code(errors, "reason", reason, DeclineReason)
     if reason == DeclineReason.OTHER and not note.strip():
         errors["note"] = ["Say why, so the referrer can find the person something else."]
+    _check_day(errors, "on", on, label="of the answer", not_before=current.sent_on,
+               not_before_label="it was sent")
     raise_errors(errors)
     current.status = target
-    current.responded_on = _respond_date(current, on)
+    current.responded_on = on
     current.responded_by = actor
     current.decline_reason = reason
     current.decline_note = note.strip()
