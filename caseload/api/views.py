@@ -11,18 +11,15 @@ for a stale ``version``).
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import exceptions, generics, status, viewsets
+from rest_framework import generics, status, viewsets
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from caseload import permissions, selectors, services
 from caseload.api import filters, serializers
@@ -35,12 +32,16 @@ from caseload.models import (
     OutcomeMeasure,
     RiskConcern,
 )
+from config.api.views import ErrorOutput, read_input
+from config.api.views import OnRecordView as _OnRecord
+from config.api.views import action_schema as _action_schema
+from config.api.views import errors_named as _errors_named
+from config.api.views import require as _require
 from pcns import selectors as pcns_selectors
 from pcns.models import AuditAction, User
 from pcns.services import audit_record
 from referrals import permissions as referral_permissions
 from referrals import selectors as referral_selectors
-from referrals.api.serializers import ErrorOutput
 from referrals.models import Referral
 
 # --------------------------------------------------------------------------- helpers
@@ -50,30 +51,12 @@ _PRACTITIONERS_ONLY = ("Peer support workers and community connectors do not {};
                        "practitioner on the referral does.")
 
 
-def _require(allowed: bool, message: str = "You do not have permission to do this.") -> None:
-    if not allowed:
-        raise exceptions.PermissionDenied(message)
-
-
 @transaction.atomic
 def _audit_views(user: User, referral_ids: Iterable) -> None:
     """One audit ``view`` row per distinct referral whose care record was shown."""
     for referral_id in dict.fromkeys(pk for pk in referral_ids if pk is not None):
         audit_record(actor=user, action=AuditAction.VIEW,
                      target_type=Referral._meta.label_lower, target_id=referral_id)
-
-
-@contextlib.contextmanager
-def _errors_named(**names: str) -> Iterator[None]:
-    """Answer a service's field errors under the names the request used for those fields."""
-    try:
-        yield
-    except ValidationError as exc:
-        if not hasattr(exc, "error_dict"):
-            raise
-        raise ValidationError(
-            {names.get(field, field): errors for field, errors in exc.error_dict.items()}
-        ) from None
 
 
 class _Records(viewsets.ReadOnlyModelViewSet):
@@ -110,31 +93,10 @@ class _Records(viewsets.ReadOnlyModelViewSet):
         return Response(self.detail_output(record).data)
 
     def _input(self, serializer_class):
-        data = serializer_class(data=self.request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        return dict(data.validated_data)
+        return read_input(serializer_class, self.request)
 
     def _created(self, record) -> Response:
         return Response(self.detail_output(record).data, status=status.HTTP_201_CREATED)
-
-
-class _OnRecord(APIView):
-    """An operation on one record. The record is fetched before the method is dispatched, so
-    an id the caller cannot see answers 404 whatever the method (never 405)."""
-
-    parser_classes = [JSONParser]
-
-    def fetch(self, user: User, pk):
-        raise NotImplementedError
-
-    def initial(self, request, *args, **kwargs) -> None:
-        super().initial(request, *args, **kwargs)
-        self.record = self.fetch(request.user, kwargs["pk"])
-
-    def _input(self, serializer_class) -> dict:
-        data = serializer_class(data=self.request.data, context={"request": self.request})
-        data.is_valid(raise_exception=True)
-        return dict(data.validated_data)
 
 
 def _list_schema(summary: str, output, description: str = ""):
@@ -155,14 +117,6 @@ def _detail_schema(summary: str, output):
 def _create_schema(summary: str, description: str, request, output):
     return extend_schema(summary=summary, description=description, request=request,
                          responses={201: output, 400: ERRORS, 403: ERRORS})
-
-
-def _action_schema(summary: str, description: str, request, output, *, conflict: bool = True):
-    responses = {200: output, 400: ERRORS, 403: ERRORS, 404: ERRORS}
-    if conflict:
-        responses[409] = ERRORS
-    return extend_schema(summary=summary, description=description, request=request,
-                         responses=responses)
 
 
 # --------------------------------------------------------------------------- contacts

@@ -35,13 +35,6 @@ ACTIONS = ["accept", "redirect", "reject", "mdt", "allocate", "reallocate"]
 # --------------------------------------------------------------------------- fields
 
 
-class ErrorOutput(serializers.Serializer):
-    """The API's one error shape (config.api.errors)."""
-
-    message = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-
-
 class CodeField(serializers.ChoiceField):
     """A code from a list. The schema lists the codes; the service checks them, so an unknown
     code comes back in the service's words alongside the request's other errors."""

@@ -18,6 +18,8 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.views import ErrorOutput
+from config.api.views import require as _require
 from pcns.models import Team, User
 from pcns.services import audit_view
 from referrals import permissions, selectors, services
@@ -28,7 +30,7 @@ from referrals.states import EventKind, allowed_events
 
 # --------------------------------------------------------------------------- helpers
 
-ERRORS = serializers.ErrorOutput
+ERRORS = ErrorOutput
 
 #: The API action that carries out each transition, and who may take it.
 _ACTIONS = {
@@ -39,11 +41,6 @@ _ACTIONS = {
     EventKind.ALLOCATED: ("allocate", permissions.can_allocate_referral),
     EventKind.REALLOCATED: ("reallocate", permissions.can_allocate_referral),
 }
-
-
-def _require(allowed: bool, message: str = "You do not have permission to do this.") -> None:
-    if not allowed:
-        raise exceptions.PermissionDenied(message)
 
 
 def _allowed_actions(user: User, referral: Referral) -> list[str]:

@@ -11,21 +11,23 @@ handler answers in the API's one error shape (400, or 409 for a stale ``version`
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, status, viewsets
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from config.api.views import ErrorOutput
+from config.api.views import OnRecordView as _OnRecord
+from config.api.views import action_schema as _action_schema
+from config.api.views import errors_named as _errors_named
+from config.api.views import read_input as _input
+from config.api.views import require as _require
 from pcns.models import User
 from pcns.services import audit_view
-from referrals.api.serializers import ErrorOutput
 from vcse import permissions, selectors, services
 from vcse.api import filters, serializers
 from vcse.models import OnwardReferral, Service
@@ -36,35 +38,11 @@ ERRORS = ErrorOutput
 _PARTNERS_ONLY = "Only staff of the organisation it was sent to can answer it."
 
 
-def _require(allowed: bool, message: str = "You do not have permission to do this.") -> None:
-    if not allowed:
-        raise exceptions.PermissionDenied(message)
-
-
 @transaction.atomic
 def _audit_views(user: User, onwards: Iterable[OnwardReferral]) -> None:
     """One audit ``view`` row per onward referral shown (its shared details were read)."""
     for onward in {onward.pk: onward for onward in onwards}.values():
         audit_view(actor=user, target=onward)
-
-
-@contextlib.contextmanager
-def _errors_named(**names: str) -> Iterator[None]:
-    """Answer a service's field errors under the names the request used for those fields."""
-    try:
-        yield
-    except ValidationError as exc:
-        if not hasattr(exc, "error_dict"):
-            raise
-        raise ValidationError(
-            {names.get(field, field): errors for field, errors in exc.error_dict.items()}
-        ) from None
-
-
-def _input(serializer_class, request, **kwargs) -> dict:
-    data = serializer_class(data=request.data, context={"request": request}, **kwargs)
-    data.is_valid(raise_exception=True)
-    return dict(data.validated_data)
 
 
 class _Scoped(viewsets.GenericViewSet):
@@ -80,29 +58,6 @@ class _Scoped(viewsets.GenericViewSet):
 
     def scoped_queryset(self):
         raise NotImplementedError
-
-
-class _OnRecord(APIView):
-    """An operation on one record. The record is fetched before the method is dispatched, so
-    an id the caller cannot see answers 404 whatever the method (never 405)."""
-
-    parser_classes = [JSONParser]
-
-    def fetch(self, user: User, pk):
-        raise NotImplementedError
-
-    def initial(self, request, *args, **kwargs) -> None:
-        super().initial(request, *args, **kwargs)
-        self.record = self.fetch(request.user, kwargs["pk"])
-
-
-def _action_schema(summary: str, description: str, request, output, *, conflict: bool = True,
-                   created: bool = False):
-    responses = {201 if created else 200: output, 400: ERRORS, 403: ERRORS, 404: ERRORS}
-    if conflict:
-        responses[409] = ERRORS
-    return extend_schema(summary=summary, description=description, request=request,
-                         responses=responses)
 
 
 # --------------------------------------------------------------------------- the directory
