@@ -49,6 +49,16 @@ def audit_view(*, actor: User, target: models.Model, note: str = "") -> AuditEve
     return audit_record(actor=actor, action=AuditAction.VIEW, target=target, note=note)
 
 
+def audit_views(*, actor: User, targets: Iterable[models.Model], note: str = "") -> int:
+    """Record that ``actor`` was shown each of ``targets`` (a list page), in one insert."""
+    label = (actor.get_full_name() or actor.email)[:200]
+    rows = [AuditEvent(tenant_id=require_tenant_id(), actor=actor, actor_label=label,
+                       action=AuditAction.VIEW, target_type=target._meta.label_lower,
+                       target_id=str(target.pk), note=note[:300])
+            for target in targets]
+    return len(AuditEvent.objects.bulk_create(rows))
+
+
 @transaction.atomic
 def audited_save(
     *, instance: models.Model, actor: User, changed: Iterable[str] | None = None, note: str = ""

@@ -79,6 +79,7 @@ class OnwardEventKind(models.TextChoices):
     CONTACT_LOGGED = "contact_logged", "Contact logged"
     CLOSED = "closed", "Closed"
     WITHDRAWN = "withdrawn", "Consent withdrawn"
+    CONSENT_ENDED = "consent_ended", "Consent reached its end date"
     FLAGGED_UNANSWERED = "flagged_unanswered", "No answer after 10 working days"
 
 

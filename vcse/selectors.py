@@ -21,13 +21,14 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from pcns.models import Membership, Organisation, OrganisationKind, Role, TeamKind, User
+from pcns.models import Membership, Organisation, OrganisationKind, Role, Team, TeamKind, User
 from pcns.roles import CLINICAL_ROLES, VCSE_ROLES
 from pcns.selectors import _membership_or_404
 from referrals import selectors as referral_selectors
 from referrals.models import Referral
 from vcse.codes import OnwardStatus
 from vcse.models import OnwardReferral, OnwardReferralEvent, Service, ServiceArea, VcseContact
+from vcse.states import OPEN
 from vcse.workdays import latest_start_for
 
 #: Working days after which an unanswered onward referral is flagged.
@@ -60,7 +61,8 @@ def vcse_organisation_ids(membership: Membership) -> set[uuid.UUID]:
     ids = set(
         Organisation.objects.filter(
             tenant_id=membership.tenant_id, kind=OrganisationKind.VCSE,
-            teams__kind=TeamKind.VCSE_SERVICE, teams__memberships=membership,
+            teams__kind=TeamKind.VCSE_SERVICE, teams__is_active=True,
+            teams__memberships=membership,
         ).values_list("pk", flat=True)
     )
     if membership.employer.kind == OrganisationKind.VCSE:
@@ -193,6 +195,14 @@ def inbox_counts(user: User) -> dict[str, int]:
     return counts
 
 
+def sender_team_names(onward: OnwardReferral) -> list[str]:
+    """The names of the sender's clinical teams, so the partner knows whom to call back."""
+    return list(
+        Team.objects.filter(tenant_id=onward.tenant_id, memberships__user_id=onward.sent_by_id)
+        .exclude(kind=TeamKind.VCSE_SERVICE).order_by("name").values_list("name", flat=True)
+    )
+
+
 def contacts_of(onward: OnwardReferral) -> QuerySet[VcseContact]:
     return onward.contacts.select_related("staff__user").order_by("on", "recorded_at")
 
@@ -208,7 +218,14 @@ def unanswered_due(today: dt.date) -> QuerySet[OnwardReferral]:
     """Still new after 10 working days and not flagged yet (in the current tenant context)."""
     latest = latest_start_for(today, UNANSWERED_WORKING_DAYS)
     return OnwardReferral.objects.filter(status=OnwardStatus.SENT, sent_on__lte=latest,
-                                         flagged_unanswered_at__isnull=True)
+                                         flagged_unanswered_at__isnull=True).filter(
+        _consent_stands(today))
+
+
+def consent_lapsed(today: dt.date) -> QuerySet[OnwardReferral]:
+    """Still open though consent's end date has passed (in the current tenant context)."""
+    return OnwardReferral.objects.filter(status__in=sorted(OPEN), consent__expires_on__lt=today,
+                                         consent__withdrawn_on__isnull=True)
 
 
 def vcse_leads_of(organisation: Organisation) -> QuerySet[Membership]:
@@ -216,5 +233,7 @@ def vcse_leads_of(organisation: Organisation) -> QuerySet[Membership]:
     return (Membership.objects
             .filter(tenant_id=organisation.tenant_id, role=Role.VCSE_LEAD, is_active=True,
                     user__is_active=True)
-            .filter(Q(employer=organisation) | Q(teams__host=organisation))
+            .filter(Q(employer=organisation)
+                    | Q(teams__host=organisation, teams__kind=TeamKind.VCSE_SERVICE,
+                        teams__is_active=True))
             .select_related("user").distinct())

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from config.exceptions import Conflict
@@ -172,8 +172,13 @@ def _set_areas(service: Service, areas: list[Organisation]) -> None:
 def service_create(*, actor: User, organisation: Organisation, data: ServiceInput) -> Service:
     """List a new service of a VCSE organisation in the tenant's directory."""
     values = _clean_service(data, organisation=organisation)
-    service = Service.objects.create(tenant_id=organisation.tenant_id,
-                                     organisation=organisation, **values)
+    try:
+        with transaction.atomic():
+            service = Service.objects.create(tenant_id=organisation.tenant_id,
+                                             organisation=organisation, **values)
+    except IntegrityError:  # the same name listed at the same moment by someone else
+        raise ValidationError(
+            {"name": [f"{organisation.name} already lists a service with this name."]}) from None
     _set_areas(service, data.areas)
     audit_record(actor=actor, action=AuditAction.CREATE, target=service)
     return service
@@ -247,7 +252,8 @@ def _clean_onward(data: OnwardReferralInput, referral: Referral) -> None:
     elif not service.is_open:
         errors["service"] = [f"{service.name} is not taking referrals at the moment."]
     elif OnwardReferral.objects.filter(person_id=referral.person_id, service=service,
-                                       status__in=sorted(OPEN)).exists():
+                                       status__in=sorted(OPEN),
+                                       consent__expires_on__gte=_today()).exists():
         errors["service"] = [f"This person already has an open onward referral to "
                              f"{service.name}."]
     if not (data.reason or "").strip():
@@ -483,6 +489,26 @@ def consent_withdraw(*, onward: OnwardReferral, actor: User, version: int,
     audit_record(actor=actor, action=AuditAction.CHANGE, target=consent,
                  fields=["withdrawn_on", "withdrawal_note"])
     return current
+
+
+def consent_lapse(*, onward_id, on: dt.date) -> bool:
+    """Withdraw an open onward referral whose consent's end date has passed (the partner lost
+    access on that date already). Claimed under a row lock, so a job run twice ends it once.
+    True if this call ended it."""
+    with transaction.atomic():
+        onward = (OnwardReferral.objects.select_for_update(of=("self",))
+                  .filter(pk=onward_id, status__in=sorted(OPEN), consent__expires_on__lt=on,
+                          consent__withdrawn_on__isnull=True).first())
+        if onward is None:
+            return False
+        from_status = onward.status
+        onward.status = check_transition(from_status, OnwardEventKind.CONSENT_ENDED)
+        _save(onward, ["status"])
+        _event(onward, actor=None, kind=OnwardEventKind.CONSENT_ENDED, from_status=from_status,
+               on=on)
+        audit_record(actor=None, action=AuditAction.CHANGE, target=onward, fields=["status"],
+                     actor_label="Consent end date job")
+    return True
 
 
 def flag_unanswered(*, onward_id, flagged_on: dt.date) -> bool:

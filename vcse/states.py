@@ -2,7 +2,7 @@
 
     sent ─accept─> accepted ─first contact─> in_progress ─close─> closed
       └─decline─> declined         └──────────close──────────────┘
-    any open state ─consent withdrawn─> withdrawn
+    any open state ─consent withdrawn, or its end date passed─> withdrawn
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ TRANSITIONS: dict[OnwardEventKind, tuple[frozenset[str], str | None]] = {
     OnwardEventKind.CONTACT_LOGGED: (WORKING, OnwardStatus.IN_PROGRESS),
     OnwardEventKind.CLOSED: (WORKING, OnwardStatus.CLOSED),
     OnwardEventKind.WITHDRAWN: (OPEN, OnwardStatus.WITHDRAWN),
+    OnwardEventKind.CONSENT_ENDED: (OPEN, OnwardStatus.WITHDRAWN),
     OnwardEventKind.FLAGGED_UNANSWERED: (frozenset({OnwardStatus.SENT}), None),
 }
 
@@ -33,6 +34,7 @@ _VERBS = {
     OnwardEventKind.CONTACT_LOGGED: "given a contact (accept it first)",
     OnwardEventKind.CLOSED: "closed",
     OnwardEventKind.WITHDRAWN: "withdrawn",
+    OnwardEventKind.CONSENT_ENDED: "ended for lapsed consent",
     OnwardEventKind.FLAGGED_UNANSWERED: "flagged as unanswered",
 }
 

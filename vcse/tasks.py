@@ -1,6 +1,7 @@
 """Scheduled work for onward referrals, run by the Celery worker (schedule: config/schedules.py).
 
-Once a day, every tenant's onward referrals still unanswered after 10 working days are flagged:
+Once a day, onward referrals whose consent has passed its end date are withdrawn, and every
+tenant's onward referrals still unanswered after 10 working days are flagged:
 the sender and the partner's VCSE leads are emailed once, and the flag shows in the inbox and on
 the referrer's view. The emails name the organisation and the date only; the person is read
 after signing in.
@@ -24,8 +25,18 @@ def flag_unanswered_everywhere() -> int:
     """Queue the daily check for each tenant (ids only)."""
     tenant_ids = all_tenant_ids()
     for tenant_id in tenant_ids:
+        end_lapsed_consent.delay(tenant_id=str(tenant_id))
         flag_unanswered_onward_referrals.delay(tenant_id=str(tenant_id))
     return len(tenant_ids)
+
+
+@tenant_task(name="vcse.tasks.end_lapsed_consent")
+def end_lapsed_consent(*, tenant_id: str) -> int:
+    """Withdraw the tenant's open onward referrals whose consent has passed its end date, so
+    the referrer sees they ended and may ask again. Safe to run twice. Returns how many."""
+    today = timezone.localdate()
+    return sum(services.consent_lapse(onward_id=pk, on=today)
+               for pk in list(selectors.consent_lapsed(today).values_list("pk", flat=True)))
 
 
 @tenant_task(name="vcse.tasks.flag_unanswered_onward_referrals")

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from pcns.tenancy import tenant_context
 from referrals import services as referral_services
+from referrals.validators import format_nhs_number
 from tests.browser.journeys import serious_violations, sign_in
 from tests.factories import make_person, make_referral, make_service
 from vcse.models import OnwardReferral
@@ -97,7 +98,8 @@ def test_a_connector_refers_on_and_sees_the_outcome_the_vcse_worker_records(
     worker.get_by_role("link", name="Morgan Ashworth").click()
     assert serious_violations(worker) == []
     detail = worker.locator("main").inner_text()
-    assert "07700 900456" in detail and person.nhs_number not in detail
+    assert "07700 900456" in detail
+    assert person.nhs_number not in detail and format_nhs_number(person.nhs_number) not in detail
     worker.get_by_role("button", name="Accept").click()
     _banner(worker, "ccepted")
     _log_contact(worker, how="In person", support=["Walk and talk"])

@@ -19,9 +19,11 @@ from caseload.models import (
     OutcomeMeasure,
     RiskConcern,
 )
+from config.templating import uk_date
 from pcns.models import Membership, Organisation, Team, TeamMembership
 from pcns.services import membership_sync_staff_flag
 from pcns.tenancy import tenant_context
+from referrals.validators import format_nhs_number
 from tests.factories import Cast, make_onward_referral, make_service, make_user
 from tests.isolation.test_cross_tenant_urls import _object_patterns, _walk
 from vcse import services
@@ -104,10 +106,17 @@ def _inbox_urls(onward: OnwardReferral) -> list[tuple[str, str]]:
     return urls
 
 
-def _traces(cast: Cast, onward: OnwardReferral) -> list[str]:
+def _identifiers(person) -> list[str]:
+    """The person's NHS number and date of birth in every form a page or the API prints them."""
+    born = person.date_of_birth
+    return [person.nhs_number, format_nhs_number(person.nhs_number), uk_date(born),
+            f"{born:%d/%m/%Y}", born.isoformat()]
+
+
+def _traces(onward: OnwardReferral) -> list[str]:
     person = onward.person
-    return [str(onward.referral_id), str(person.pk), person.nhs_number, person.family_name,
-            "Low mood since losing work", "Get back into a routine"]
+    return [str(onward.referral_id), str(person.pk), person.family_name,
+            "Low mood since losing work", "Get back into a routine", *_identifiers(person)]
 
 
 @pytest.mark.parametrize("label", ["vcse_worker", "vcse_lead"])
@@ -125,7 +134,7 @@ def test_vcse_staff_cannot_open_any_clinical_page_or_endpoint_of_the_person_they
         # A POST to a read-only endpoint may answer 405 before looking anything up.
         status = client.post(url).status_code
         assert status in {403, 404, 405}, f"{label} got {status} for POST {name}"
-    traces = _traces(tenant_a, onward)
+    traces = _traces(onward)
     for name, url in lists:
         response = client.get(url)
         if response.status_code in {403, 404}:
@@ -144,8 +153,7 @@ def test_the_inbox_detail_shows_the_minimal_data_set_and_nothing_clinical(client
     api = client.get(reverse("api:inbox-detail", args=[onward.pk])).content.decode()
     for body in (page, api):
         assert person.family_name in body and person.phone in body
-        for secret in (person.nhs_number, f"{person.date_of_birth:%d/%m/%Y}",
-                       person.date_of_birth.isoformat(), "Low mood since losing work",
+        for secret in (*_identifiers(person), "Low mood since losing work",
                        "Get back into a routine", "No current risk to self or others",
                        str(onward.referral_id)):
             assert secret not in body

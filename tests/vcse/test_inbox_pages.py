@@ -4,6 +4,7 @@ decline, log a contact, close, and the VCSE home page."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 from django.db import connection
@@ -190,13 +191,17 @@ def test_staff_who_are_not_vcse_staff_get_403_on_the_inbox(client, tenant_a, lab
     assert client.get(reverse("vcse:inbox")).status_code == 403
 
 
-def test_viewing_the_inbox_list_is_audited_once(client, tenant_a):
+def test_viewing_the_inbox_list_audits_each_person_shown(client, tenant_a):
     client.force_login(tenant_a.vcse_worker)
     _inbox(client, "in_progress")
     with tenant_context(tenant_a.tenant.pk):
-        assert AuditEvent.objects.filter(action="view", actor=tenant_a.vcse_worker,
-                                         target_type="vcse.onwardreferral",
-                                         note="inbox").count() == 1
+        shown = set(OnwardReferral.objects.filter(organisation=tenant_a.vcse,
+                                                  status="in_progress").values_list("pk",
+                                                                                    flat=True))
+        audited = AuditEvent.objects.filter(action="view", actor=tenant_a.vcse_worker,
+                                            target_type="vcse.onwardreferral", note="inbox")
+        assert shown and {uuid.UUID(a) for a in audited.values_list("target_id", flat=True)} \
+            == shown
 
 
 def _inbox_queries(client) -> tuple[int, str]:

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from pcns.models import Membership, Organisation, Role, TeamMembership
+from pcns.models import Membership, Organisation, Role, Team, TeamMembership
 from pcns.tenancy import tenant_context
 from tests.factories import make_onward_referral, make_referral, make_service, make_user
 from vcse import selectors, services
@@ -386,3 +386,19 @@ def test_the_leads_of_a_vcse_organisation_are_its_active_leads_wherever_employed
         [ctx.vcse_lead.email, seconded.email])
     assert [m.user.email for m in selectors.vcse_leads_of(advice)] == [
         "elsewhere@northtown.test"]
+
+
+def test_a_switched_off_vcse_service_team_no_longer_opens_its_hosts_inbox(tenant_a):
+    with tenant_context(tenant_a.tenant.pk):
+        elsewhere = Organisation.objects.create(tenant=tenant_a.tenant, kind="vcse",
+                                                name="Seconding charity")
+        user = make_user(f"seconded@{tenant_a.tenant.slug}.test")
+        seconded = Membership.objects.create(tenant=tenant_a.tenant, user=user,
+                                             role="vcse_lead", employer=elsewhere)
+        TeamMembership.objects.create(tenant=tenant_a.tenant, membership=seconded,
+                                      team=tenant_a.vcse_team)
+        assert selectors.inbox_for_user(user).exists()
+        assert seconded in selectors.vcse_leads_of(tenant_a.vcse)
+        Team.objects.filter(pk=tenant_a.vcse_team.pk).update(is_active=False)
+        assert not selectors.inbox_for_user(user).exists()
+        assert seconded not in selectors.vcse_leads_of(tenant_a.vcse)

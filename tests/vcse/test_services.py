@@ -472,8 +472,16 @@ def _perform(cast, onward: OnwardReferral, event: OnwardEventKind):
             onward=onward, actor=cast.clinician, version=version),
         OnwardEventKind.FLAGGED_UNANSWERED: lambda: services.flag_unanswered(
             onward_id=onward.pk, flagged_on=TODAY),
+        OnwardEventKind.CONSENT_ENDED: lambda: _lapse(onward),
     }
     return calls[event]()
+
+
+def _lapse(onward: OnwardReferral) -> bool:
+    """The daily job's step for consent whose end date has passed."""
+    Consent.objects.filter(onward_referral=onward).update(
+        given_on=onward.sent_on - dt.timedelta(days=30), expires_on=TODAY - dt.timedelta(days=1))
+    return services.consent_lapse(onward_id=onward.pk, on=TODAY)
 
 
 #: Changes people make to an answer they read: the version moves with them.
@@ -510,6 +518,9 @@ def test_every_change_is_allowed_or_refused_as_the_state_machine_says(
         # The daily job claims rows with a conditional update: an answered one is skipped.
         assert _perform(ctx, onward, event) is False
         assert _reload(onward).flagged_unanswered_at is None
+    elif event == OnwardEventKind.CONSENT_ENDED:
+        # Likewise the consent end date job: one no longer open is left as it is.
+        assert _perform(ctx, onward, event) is False
     elif event == OnwardEventKind.WITHDRAWN:
         # Consent can always be withdrawn (the partner's access ends); only an open onward
         # referral changes status.
@@ -933,3 +944,20 @@ def test_flagging_does_not_make_a_workers_open_page_stale(ctx):
     services.flag_unanswered(onward_id=onward.pk, flagged_on=TODAY)
     accepted(ctx, onward)  # with the version read before the flag
     assert _reload(onward).status == "accepted"
+
+
+def test_lapsed_consent_withdraws_an_open_onward_referral_once_and_frees_the_service(ctx):
+    onward = make_onward_referral(ctx, referral=make_referral(ctx))
+    service = onward.service
+    Consent.objects.filter(onward_referral=onward).update(
+        given_on=TODAY - dt.timedelta(days=60), expires_on=TODAY - dt.timedelta(days=1))
+    OnwardReferral.objects.filter(pk=onward.pk).update(sent_on=TODAY - dt.timedelta(days=60))
+    assert list(selectors.consent_lapsed(TODAY)) == [onward]
+    assert not selectors.unanswered_due(TODAY).filter(pk=onward.pk).exists()
+    assert services.consent_lapse(onward_id=onward.pk, on=TODAY) is True
+    assert services.consent_lapse(onward_id=onward.pk, on=TODAY) is False
+    assert _reload(onward).status == "withdrawn"
+    assert onward.events.filter(kind="consent_ended").count() == 1
+    # The referrer may ask again: the lapsed one no longer blocks the same service.
+    again = make_onward_referral(ctx, referral=onward.referral, service=service)
+    assert again.status == "sent"

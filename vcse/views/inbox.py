@@ -21,9 +21,8 @@ from config.pages import choice_items as _choices
 from config.pages import conflict_page as _conflict
 from config.pages import field_value as _value
 from config.pages import require as _require
-from pcns.models import AuditAction, Team, TeamKind
 from pcns.presenters import error_list
-from pcns.services import audit_record, audit_view
+from pcns.services import audit_view, audit_views
 from vcse import inbox_forms as forms
 from vcse import inbox_presenters as presenters
 from vcse import permissions, selectors, services
@@ -79,10 +78,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
         tab = "new"
     page = Paginator(selectors.inbox_tab(user, tab), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = presenters.inbox_rows(page.object_list)
-    if rows:
-        # The list shows names from the shared snapshots.
-        audit_record(actor=user, action=AuditAction.VIEW, target_type="vcse.onwardreferral",
-                     note="inbox")
+    # The list shows names from the shared snapshots: one audit row for each one shown.
+    audit_views(actor=user, targets=page.object_list, note="inbox")
     return render(request, "vcse/inbox/list.jinja", {
         "tabs": presenters.inbox_tabs(selectors.inbox_counts(user), tab),
         "tab": tab,
@@ -94,14 +91,6 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 # --------------------------------------------------------------------------- one referral
-
-
-def _sender_teams(onward: OnwardReferral) -> list[str]:
-    """The names of the sender's clinical teams, so the partner knows whom to call back."""
-    return list(
-        Team.objects.filter(tenant_id=onward.tenant_id, memberships__user_id=onward.sent_by_id)
-        .exclude(kind=TeamKind.VCSE_SERVICE).order_by("name").values_list("name", flat=True)
-    )
 
 
 def inbox_detail(request: HttpRequest, onward_id) -> HttpResponse:
@@ -116,7 +105,7 @@ def inbox_detail(request: HttpRequest, onward_id) -> HttpResponse:
         "unanswered": presenters.unanswered_tag(onward),
         "shared_rows": presenters.snapshot_rows(onward),
         "referral_rows": presenters.referral_rows(onward,
-                                                  sender_teams=_sender_teams(onward)),
+                                                  sender_teams=selectors.sender_team_names(onward)),
         "contacts": presenters.contact_rows(list(selectors.contacts_of(onward))),
         "events": presenters.event_rows(list(selectors.events_of(onward))),
         "may": {
