@@ -139,6 +139,33 @@ def accept(request: HttpRequest, onward_id) -> HttpResponse:
     return redirect("vcse:inbox-detail", onward.pk)
 
 
+def _act(request: HttpRequest, onward, *, blocked: bool, form, template: str, context,
+         save, note: str) -> HttpResponse:
+    """The flow every inbox form shares. ``blocked``: the status no longer allows it (the
+    explanation instead of the form; 400 to a POST). Otherwise a valid POST goes through
+    ``save(cleaned_data)``, which calls one service and returns the success message: a stale
+    version answers 409, an illegal change its page, field errors the form again with 400.
+    Showing the form is audited (it shows the person's shared details)."""
+    if blocked:
+        return render(request, template, context(), status=400 if request.method == "POST"
+                      else 200)
+    if request.method == "POST" and form.is_valid():
+        try:
+            message = save(form.cleaned_data)
+        except Conflict as error:
+            return _conflict(request, template, context(), error)
+        except IllegalOnwardTransition as error:
+            return _illegal_page(request, template, context(), error)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, message)
+            return redirect("vcse:inbox-detail", onward.pk)
+    if request.method == "GET":
+        audit_view(actor=request.user, target=onward, note=note)
+    return _page(request, template, context(), form)
+
+
 # --------------------------------------------------------------------------- decline
 
 
@@ -148,7 +175,6 @@ def decline(request: HttpRequest, onward_id) -> HttpResponse:
     posted = request.method == "POST" and not blocked
     form = forms.DeclineForm(request.POST if posted else None,
                              initial={"version": onward.version})
-    template = "vcse/inbox/decline.jinja"
 
     def context() -> dict:
         value = lambda name, default="": _value(form, name, default)  # noqa: E731
@@ -156,28 +182,15 @@ def decline(request: HttpRequest, onward_id) -> HttpResponse:
                 "blocked": blocked, "error_list": error_list(form, "reason"), "v": value,
                 "choices": {"reason": _choices(DeclineReason.choices, value("reason"))}}
 
-    if blocked:
-        return render(request, template, context(), status=400 if request.method == "POST"
-                      else 200)
-    if posted and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.onward_referral_decline(onward=onward, actor=request.user,
-                                             version=data["version"], reason=data["reason"],
-                                             note=data["note"])
-        except Conflict as error:
-            return _conflict(request, template, context(), error)
-        except IllegalOnwardTransition as error:
-            return _illegal_page(request, template, context(), error)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Onward referral declined. The referrer can see your "
-                                      "reason.")
-            return redirect("vcse:inbox-detail", onward.pk)
-    if request.method == "GET":
-        audit_view(actor=request.user, target=onward, note="inbox decline")
-    return _page(request, template, context(), form)
+    def save(data: dict) -> str:
+        services.onward_referral_decline(onward=onward, actor=request.user,
+                                         version=data["version"], reason=data["reason"],
+                                         note=data["note"])
+        return "Onward referral declined. The referrer can see your reason."
+
+    return _act(request, onward, blocked=blocked, form=form,
+                template="vcse/inbox/decline.jinja", context=context, save=save,
+                note="inbox decline")
 
 
 # --------------------------------------------------------------------------- contacts
@@ -196,7 +209,6 @@ def contact_new(request: HttpRequest, onward_id) -> HttpResponse:
     blocked = _blocked(onward, OnwardEventKind.CONTACT_LOGGED)
     posted = request.method == "POST" and not blocked
     form = forms.VcseContactForm(request.POST if posted else None)
-    template = "vcse/inbox/contact_new.jinja"
 
     def context() -> dict:
         value = lambda name, default="": _value(form, name, default)  # noqa: E731
@@ -210,24 +222,15 @@ def contact_new(request: HttpRequest, onward_id) -> HttpResponse:
                     "support_types": _choices(SupportCategory.choices, support),
                 }}
 
-    if blocked:
-        return render(request, template, context(), status=400 if request.method == "POST"
-                      else 200)
-    if posted and form.is_valid():
-        try:
-            contact = services.vcse_contact_log(onward=onward, actor=request.user,
-                                                data=_contact_input(form.cleaned_data))
-        except IllegalOnwardTransition as error:
-            return _illegal_page(request, template, context(), error)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"{contact.get_mode_display()} contact logged: "
-                                      f"{contact.get_attendance_display().lower()}.")
-            return redirect("vcse:inbox-detail", onward.pk)
-    if request.method == "GET":
-        audit_view(actor=request.user, target=onward, note="inbox contact")
-    return _page(request, template, context(), form)
+    def save(data: dict) -> str:
+        contact = services.vcse_contact_log(onward=onward, actor=request.user,
+                                            data=_contact_input(data))
+        return (f"{contact.get_mode_display()} contact logged: "
+                f"{contact.get_attendance_display().lower()}.")
+
+    return _act(request, onward, blocked=blocked, form=form,
+                template="vcse/inbox/contact_new.jinja", context=context, save=save,
+                note="inbox contact")
 
 
 # --------------------------------------------------------------------------- close
@@ -238,7 +241,6 @@ def close(request: HttpRequest, onward_id) -> HttpResponse:
     blocked = _blocked(onward, OnwardEventKind.CLOSED)
     posted = request.method == "POST" and not blocked
     form = forms.CloseForm(request.POST if posted else None, initial={"version": onward.version})
-    template = "vcse/inbox/close.jinja"
 
     def context() -> dict:
         value = lambda name, default="": _value(form, name, default)  # noqa: E731
@@ -247,25 +249,12 @@ def close(request: HttpRequest, onward_id) -> HttpResponse:
                 "closed_on_parts": date_parts(form, "closed_on"),
                 "choices": {"outcome": _choices(ClosureOutcome.choices, value("outcome"))}}
 
-    if blocked:
-        return render(request, template, context(), status=400 if request.method == "POST"
-                      else 200)
-    if posted and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.onward_referral_close(onward=onward, actor=request.user,
-                                           version=data["version"], outcome=data["outcome"],
-                                           note=data["note"], on=data["closed_on"])
-        except Conflict as error:
-            return _conflict(request, template, context(), error)
-        except IllegalOnwardTransition as error:
-            return _illegal_page(request, template, context(), error)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, "Onward referral closed. The referrer can see the "
-                                      "outcome.")
-            return redirect("vcse:inbox-detail", onward.pk)
-    if request.method == "GET":
-        audit_view(actor=request.user, target=onward, note="inbox close")
-    return _page(request, template, context(), form)
+    def save(data: dict) -> str:
+        services.onward_referral_close(onward=onward, actor=request.user,
+                                       version=data["version"], outcome=data["outcome"],
+                                       note=data["note"], on=data["closed_on"])
+        return "Onward referral closed. The referrer can see the outcome."
+
+    return _act(request, onward, blocked=blocked, form=form,
+                template="vcse/inbox/close.jinja", context=context, save=save,
+                note="inbox close")
