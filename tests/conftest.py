@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.test.utils import setup_databases, teardown_databases
+from rest_framework.test import APIClient
 
 from pcns.db import owner_connection
 from tests.factories import build_tenant
@@ -28,3 +29,9 @@ def tenant_a(db):
 @pytest.fixture
 def tenant_b(db):
     return build_tenant("southvale")
+
+
+@pytest.fixture
+def api():
+    """An API client (authenticate it with ``api.force_authenticate(user)``)."""
+    return APIClient()

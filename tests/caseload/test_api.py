@@ -12,7 +12,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from caseload import services as care
 from caseload.models import (
@@ -27,6 +26,9 @@ from pcns.models import AuditEvent
 from pcns.tenancy import tenant_context
 from referrals import services as referral_services
 from referrals.models import Referral
+from tests.api_helpers import api_url as _url
+from tests.api_helpers import count_in as _count
+from tests.api_helpers import reload_in as _reload
 from tests.factories import fresh_nhs_number, make_referral
 
 pytestmark = pytest.mark.django_db
@@ -38,23 +40,6 @@ DIALOG = [3, 4, 2, 5, 4, 3, 4, 5, 5, 4, 6]
 DIALOG_HELP = [True, False, False, True, False, False, False, False, False, False, False]
 
 
-@pytest.fixture
-def api():
-    return APIClient()
-
-
-def _url(name: str, obj=None) -> str:
-    return reverse(f"api:{name}", kwargs={"pk": obj.pk} if obj is not None else None)
-
-
-def _count(cast, model, **filters) -> int:
-    with tenant_context(cast.tenant.pk):
-        return model.objects.filter(**filters).count()
-
-
-def _reload(cast, obj):
-    with tenant_context(cast.tenant.pk):
-        return type(obj).objects.get(pk=obj.pk)
 
 
 def _membership_id(cast, label: str):

@@ -5,14 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api():
-    return APIClient()
 
 
 def test_the_api_refuses_anonymous_callers_in_the_error_shape(api, tenant_a):

@@ -10,12 +10,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from pcns.models import AuditEvent
 from pcns.tenancy import tenant_context
 from referrals import services
 from referrals.models import IntakeRefusal, Person, PersonMerge, Referral, ReferralEvent
+from tests.api_helpers import api_url as _url
+from tests.api_helpers import count_in as _count
+from tests.api_helpers import reload_in as _reload
 from tests.factories import fresh_nhs_number, make_person, make_referral
 
 pytestmark = pytest.mark.django_db
@@ -23,23 +25,6 @@ pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
 
 
-@pytest.fixture
-def api():
-    return APIClient()
-
-
-def _url(name: str, obj=None) -> str:
-    return reverse(f"api:{name}", kwargs={"pk": obj.pk} if obj is not None else None)
-
-
-def _count(cast, model, **filters) -> int:
-    with tenant_context(cast.tenant.pk):
-        return model.objects.filter(**filters).count()
-
-
-def _reload(cast, obj):
-    with tenant_context(cast.tenant.pk):
-        return type(obj).objects.get(pk=obj.pk)
 
 
 def _membership_id(cast, label: str):

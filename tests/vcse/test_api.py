@@ -13,13 +13,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from pcns.models import AuditEvent, Membership, Organisation, Team, TeamMembership
 from pcns.services import membership_sync_staff_flag
 from pcns.tenancy import tenant_context
 from referrals import services as referral_services
 from referrals.models import Referral
+from tests.api_helpers import api_url as _url
+from tests.api_helpers import count_in as _count
+from tests.api_helpers import reload_in as _reload
 from tests.factories import make_onward_referral, make_referral, make_service, make_user
 from vcse import services as vcse_services
 from vcse.models import Consent, OnwardReferral, Service, ServiceArea, VcseContact
@@ -31,23 +33,6 @@ YESTERDAY = TODAY - dt.timedelta(days=1)
 AUDIT_INSERT = f'INSERT INTO "{AuditEvent._meta.db_table}"'
 
 
-@pytest.fixture
-def api():
-    return APIClient()
-
-
-def _url(name: str, obj=None) -> str:
-    return reverse(f"api:{name}", kwargs={"pk": obj.pk} if obj is not None else None)
-
-
-def _count(cast, model, **filters) -> int:
-    with tenant_context(cast.tenant.pk):
-        return model.objects.filter(**filters).count()
-
-
-def _reload(cast, obj):
-    with tenant_context(cast.tenant.pk):
-        return type(obj).objects.get(pk=obj.pk)
 
 
 def _views(cast, onward) -> int:
