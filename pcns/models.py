@@ -306,3 +306,63 @@ class AuditEvent(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.actor_label} {self.get_action_display().lower()} {self.target_type}"
+
+
+class ExternalId(TenantOwned):
+    """The id a record had in the system it was imported from (docs/data-formats.md).
+
+    A re-import finds its records here, so it updates them instead of adding copies, and an
+    export gives each record back the id it came with.
+    """
+
+    kind = models.CharField(max_length=30, help_text="The file: people, referrals, contacts ...")
+    external_id = models.CharField(max_length=100)
+    record_id = models.UUIDField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "kind", "external_id"],
+                                    name="external_id_unique_per_kind"),
+            models.UniqueConstraint(fields=["tenant", "kind", "record_id"],
+                                    name="external_id_one_per_record"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.external_id}"
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to start"
+    RUNNING = "running", "Importing"
+    SUCCEEDED = "succeeded", "Imported"
+    REJECTED = "rejected", "Not imported: some rows have errors"
+    FAILED = "failed", "Failed"
+
+
+class ImportRun(TenantOwned):
+    """One upload of a dataset by a tenant administrator, imported by a background job.
+
+    ``payload`` holds the uploaded zip until the job has read it, then is emptied: the files
+    carry people's details and are not kept. ``report`` is what the page shows: counts per file
+    and each failing row (file, line, id, column, reason), never a cell's value.
+    """
+
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    file_name = models.CharField(max_length=200)
+    partial = models.BooleanField(
+        "import the rows that pass", default=False,
+        help_text="Off: nothing is imported if any row fails.",
+    )
+    payload = models.BinaryField(default=bytes, editable=False)
+    status = models.CharField(max_length=20, choices=ImportStatus.choices,
+                              default=ImportStatus.QUEUED)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    report = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import of {self.file_name}"

@@ -60,6 +60,7 @@ class EventKind(models.TextChoices):
     ONWARD_REFERRAL_SENT = "onward_referral_sent", "Onward referral sent to a VCSE partner"
     PERSON_MERGED = "person_merged", "Person record merged"
     PERSON_UNMERGED = "person_unmerged", "Person record merge undone"
+    IMPORTED = "imported", "Imported from another system"
 
 
 @dataclass(frozen=True)

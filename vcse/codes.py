@@ -81,6 +81,7 @@ class OnwardEventKind(models.TextChoices):
     WITHDRAWN = "withdrawn", "Consent withdrawn"
     CONSENT_ENDED = "consent_ended", "Consent reached its end date"
     FLAGGED_UNANSWERED = "flagged_unanswered", "No answer after 10 working days"
+    IMPORTED = "imported", "Imported from another system"
 
 
 #: ORUK service status for a directory entry.
