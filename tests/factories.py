@@ -19,6 +19,8 @@ from caseload import services as care_services
 from caseload.models import RiskConcern
 from pcns.models import (
     AuditEvent,
+    ExternalId,
+    ImportRun,
     IntakePause,
     Membership,
     Organisation,
@@ -128,6 +130,7 @@ def build_tenant(slug: str) -> Cast:
         _referral_rows(cast)
         _care_rows(cast)
         _vcse_rows(cast)
+        _dataset_rows(cast)
     return cast
 
 
@@ -318,3 +321,11 @@ def _vcse_rows(cast: Cast) -> None:
                                             attendance="attended",
                                             support_types=["welfare_benefits"]),
     )
+
+
+def _dataset_rows(cast: Cast) -> None:
+    """A row in the import tables: an external id kept from an earlier import, and its run."""
+    ExternalId.objects.create(tenant=cast.tenant, kind="organisations",
+                              external_id=f"{cast.tenant.slug}-pcn", record_id=cast.pcn.pk)
+    ImportRun.objects.create(tenant=cast.tenant, created_by=cast.users["tenant_admin"],
+                             file_name="organisations.zip", status="succeeded")
