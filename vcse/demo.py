@@ -1,9 +1,9 @@
-"""The demo's service directory and onward referrals.
+"""The demo's current onward referrals.
 
-Each demo VCSE organisation lists its services (after the support types in the Sheffield VCSE
-activity table); some of the people in care are referred on with consent, and the partners
-answer, log contacts and close, so the inbox, the referrer's view and the activity report have
-something to show. Written through the services, deterministic for a given seed.
+Some of the people in care now are referred on with consent to the directory's services (listed
+by the demo history, pcns/demo_history.py), and the partners answer, log contacts and close, so
+the inbox and the referrer's view have something current to show. Written through the services,
+deterministic for a given seed.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import random
 
 from django.utils import timezone
 
-from pcns.models import Membership, Organisation, OrganisationKind, Role
+from pcns.models import Membership, Role
 from pcns.roles import CLINICAL_ROLES
 from pcns.tenancy import tenant_context
 from referrals.models import Referral
@@ -22,67 +22,6 @@ from vcse import services
 from vcse.models import OnwardReferral, Service
 from vcse.workdays import working_days_between
 
-#: Organisation name -> its services: (name, categories, eligibility, description).
-DIRECTORY: dict[str, list[tuple[str, list[str], str, str]]] = {
-    "Sheffield Mind": [
-        ("Community support and peer groups",
-         ["peer_support", "social_groups", "personal_development"],
-         "Adults in Sheffield living with their mental health.",
-         "Weekly peer groups, one-to-one support and a wellbeing programme."),
-    ],
-    "Sheffield African Caribbean Mental Health Association": [
-        ("Community wellbeing service", ["holistic_needs", "social_groups", "peer_support"],
-         "Adults of African and Caribbean heritage, and their families.",
-         "Culturally informed support, a drop-in and social activities."),
-    ],
-    "Age UK Sheffield": [
-        ("Holistic support for older people",
-         ["holistic_needs", "welfare_benefits", "housing", "caring", "physical_health",
-          "fuel_poverty"],
-         "People aged 50 and over, and their carers.",
-         "A holistic needs assessment, a full benefits check, and help with housing, caring, "
-         "keeping warm and keeping well."),
-    ],
-    "Cutlery Works Money Advice Project": [
-        ("Debt and welfare advice", ["debt_advice", "welfare_benefits", "other"],
-         "Adults in Sheffield; no other criteria.",
-         "Debt advice, social welfare advice (benefits, bills, appeals) and other advice."),
-    ],
-    "Green Shoots Community Garden Trust": [
-        ("Garden and walk and talk groups",
-         ["community_garden", "walk_and_talk", "social_groups", "volunteering"],
-         "Adults who can get to the garden; the walks are step-free.",
-         "A garden self-care group, walk and talk sessions, social groups and volunteering."),
-    ],
-    "Ironside Boxing and Wellbeing Club": [
-        ("Exercise and personal development", ["physical_health", "personal_development",
-                                               "debt_advice"],
-         "Adults of any fitness; no experience needed.",
-         "Non-contact boxing fitness sessions, personal development planning and debt support."),
-    ],
-    "Larchwood Learning and Skills Trust": [
-        ("Learning, volunteering and employment",
-         ["employment", "volunteering", "social_groups", "physical_health"],
-         "Adults looking to learn, volunteer or get back to work.",
-         "Training and education, volunteering and employment support, hobby groups and "
-         "activities for physical health."),
-    ],
-    "Leeds Mind": [
-        ("Recovery and employment support", ["employment", "peer_support",
-                                             "personal_development"],
-         "Adults in Leeds.", "Peer support, recovery courses and help into work."),
-    ],
-    "Leeds Involving People": [
-        ("Peer involvement", ["peer_support", "volunteering"],
-         "Adults in Leeds who want to have their say and help others.",
-         "Peer involvement groups and volunteering."),
-    ],
-    "Harebell Community Connect": [
-        ("Community wellbeing connectors", ["social_groups", "walk_and_talk", "holistic_needs"],
-         "Adults in Leeds.", "Connectors who help people find local groups and activities."),
-    ],
-}
-
 REASONS = [
     "Money worries are making things worse; would like help sorting out debts and benefits.",
     "Lonely since moving here; keen to meet people and get out more.",
@@ -90,31 +29,6 @@ REASONS = [
     "Would like to get back into work or volunteering when ready.",
     "Caring for a parent and struggling to keep on top of things at home.",
 ]
-
-
-def load_directory(tenant_id) -> int:
-    """The services of the tenant's VCSE organisations; returns how many were listed."""
-    made = 0
-    with tenant_context(tenant_id):
-        admin = Membership.objects.filter(role=Role.TENANT_ADMIN, is_active=True).first()
-        for organisation in Organisation.objects.filter(kind=OrganisationKind.VCSE):
-            for name, categories, eligibility, description in DIRECTORY.get(
-                    organisation.name, []):
-                services.service_create(
-                    actor=admin.user, organisation=organisation,
-                    data=services.ServiceInput(
-                        name=name, categories=categories, eligibility=eligibility,
-                        description=description, area_note="City-wide",
-                        email=f"referrals@{_domain(organisation.name)}.example.org",
-                        phone="0114 496 0" + f"{made:03d}"[-3:],
-                        capacity_note="" if made % 3 else "About a three-week wait for "
-                                                          "one-to-one support."))
-                made += 1
-    return made
-
-
-def _domain(name: str) -> str:
-    return "".join(ch for ch in name.lower() if ch.isalnum())[:20]
 
 
 def load_onward_referrals(tenant_id, *, seed: int = 2026) -> int:
