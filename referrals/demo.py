@@ -46,7 +46,8 @@ SOURCES = ["gp"] * 10 + ["self", "self", "talking_therapies", "secondary_care", 
 
 def _nhs_number(rng: random.Random, used: set[str]) -> str:
     while True:
-        first_nine = f"999{rng.randint(0, 999_999):06d}"
+        # 9990... and 9991... are the demo history's (pcns/demo_history.py).
+        first_nine = f"999{rng.randint(200_000, 999_999):06d}"
         check = nhs_number_check_digit(first_nine)
         if check is not None and first_nine not in used:
             used.add(first_nine)

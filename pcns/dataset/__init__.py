@@ -49,6 +49,12 @@ def dataset_import(*, tables: dict[str, list[Row]], actor: User | None, partial:
                       progress=progress, audit=_audit)
 
 
+def tables_from_rows(data: dict[str, list[dict[str, str]]]) -> dict[str, list[Row]]:
+    """Rows built in Python (kind -> rows of cell text), read exactly as CSV cells are."""
+    return {kind: [Row(line, cells) for line, cells in enumerate(rows, start=2)]
+            for kind, rows in data.items()}
+
+
 def _external_ids(kind: str) -> dict[uuid.UUID, str]:
     return {record: external for external, record in ExternalId.objects.filter(
         tenant_id=require_tenant_id(), kind=kind).values_list("external_id", "record_id")}
