@@ -55,3 +55,12 @@ def platform_task(*task_args: Any, **task_options: Any) -> Callable:
 def clear_expired_sessions() -> None:
     """Delete expired sessions (the session table is not tenant data)."""
     call_command("clearsessions")
+
+
+@tenant_task(name="pcns.tasks.import_dataset_run")
+def import_dataset_run(*, tenant_id: str, run_id: str) -> bool:
+    """Import an uploaded dataset (pcns.dataset.runs). Takes ids only; safe to run twice: the
+    run is claimed from queued to running first, so a repeat does nothing and returns False."""
+    from pcns.dataset import runs  # runs queues this task: import it when the task runs
+
+    return runs.import_run_execute(run_id=run_id)

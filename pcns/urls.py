@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pcns import views
+from pcns import import_views, views
 
 app_name = "pcns"
 
@@ -23,4 +23,9 @@ urlpatterns = [
         views.organisation_detail,
         name="organisation-detail",
     ),
+    path("admin-tools/imports/", import_views.import_list, name="import-list"),
+    path("admin-tools/imports/<uuid:run_id>/", import_views.import_detail, name="import-detail"),
+    path("admin-tools/imports/<uuid:run_id>/progress/", import_views.import_progress,
+         name="import-progress"),
+    path("admin-tools/export/", import_views.export, name="export"),
 ]

@@ -16,6 +16,7 @@ from caseload.models import (
     OutcomeMeasure,
     RiskConcern,
 )
+from pcns.models import ImportRun
 from referrals.models import Person, PersonMerge, Referral
 from tests.factories import Cast
 from vcse.models import OnwardReferral, Service
@@ -120,6 +121,8 @@ OBJECTS = {
     ("vcse:inbox-close", "onward_id"): _first(OnwardReferral),
     ("pcns:team-detail", "team_id"): lambda cast: cast.pcn_team.pk,
     ("pcns:organisation-detail", "organisation_id"): lambda cast: cast.pcn.pk,
+    ("pcns:import-detail", "run_id"): _first(ImportRun),
+    ("pcns:import-progress", "run_id"): _first(ImportRun),
     ("api:organisation-detail", "pk"): lambda cast: cast.pcn.pk,
     ("api:team-detail", "pk"): lambda cast: cast.pcn_team.pk,
     ("api:staff-detail", "pk"): lambda cast: cast.clinician.membership.pk,
