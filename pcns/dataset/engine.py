@@ -316,7 +316,7 @@ def _parse(kind: Kind, row: Row, ctx: Context) -> tuple[dict[str, Any], list[tup
             errors.append((column.name, str(error)))
             continue
         if column.care_date and value is not None and value > ctx.today:
-            errors.append((column.name, f"{value:%d/%m/%Y} is in the future."))
+            errors.append((column.name, "This date is in the future."))
         values[column.name] = value
     _references(kind, values, ctx, errors)
     return values, errors

@@ -73,18 +73,18 @@ def _code(choices) -> Callable[[str], str]:
 
     def parse(text: str) -> str:
         if text not in values:
-            raise CellError(f"'{text}' is not a known code: use one of {', '.join(values)}.")
+            raise CellError(f"This is not a known code: use one of {', '.join(values)}.")
         return text
     return parse
 
 
 def parse_date(text: str) -> dt.date:
     if not _DATE.match(text):
-        raise CellError(f"'{text}' is not a date: write it as YYYY-MM-DD, like 2021-03-04.")
+        raise CellError("This is not a date: write it as YYYY-MM-DD, like 2021-03-04.")
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise CellError(f"'{text}' is not a real date.") from None
+        raise CellError("This is not a real date.") from None
 
 
 def _fmt_date(value: dt.date | None) -> str:
@@ -95,10 +95,10 @@ def parse_datetime(text: str) -> dt.datetime:
     try:
         value = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise CellError(f"'{text}' is not a date and time: write it like "
-                        f"2021-03-04T09:30:00+00:00.") from None
+        raise CellError("This is not a date and time: write it like "
+                        "2021-03-04T09:30:00+00:00.") from None
     if value.tzinfo is None:
-        raise CellError(f"'{text}' has no time zone offset: add one, like +00:00.")
+        raise CellError("This date and time has no offset: add one, like +00:00.")
     return value.replace(microsecond=0)
 
 
@@ -110,11 +110,11 @@ def _fmt_datetime(value: dt.datetime | None) -> str:
 
 def parse_time(text: str) -> dt.time:
     if not _TIME.match(text):
-        raise CellError(f"'{text}' is not a time: write it as HH:MM, like 09:30.")
+        raise CellError("This is not a time: write it as HH:MM, like 09:30.")
     try:
         return dt.time.fromisoformat(text)
     except ValueError:
-        raise CellError(f"'{text}' is not a real time.") from None
+        raise CellError("This is not a real time.") from None
 
 
 def _fmt_time(value: dt.time | None) -> str:
@@ -124,7 +124,7 @@ def _fmt_time(value: dt.time | None) -> str:
 def parse_bool(text: str) -> bool:
     lowered = text.lower()
     if lowered not in {"true", "false"}:
-        raise CellError(f"'{text}' is not true or false.")
+        raise CellError("Write true or false.")
     return lowered == "true"
 
 
@@ -135,10 +135,10 @@ def _fmt_bool(value: bool | None) -> str:
 def _integer(minimum: int, maximum: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         if not re.fullmatch(r"-?\d+", text):
-            raise CellError(f"'{text}' is not a whole number.")
+            raise CellError("This is not a whole number.")
         value = int(text)
         if not minimum <= value <= maximum:
-            raise CellError(f"{value} is outside {minimum} to {maximum}.")
+            raise CellError(f"This is outside {minimum} to {maximum}.")
         return value
     return parse
 
@@ -154,11 +154,11 @@ def _decimal(minimum: Decimal, maximum: Decimal, places: int) -> Callable[[str],
         try:
             value = Decimal(text)
         except InvalidOperation:
-            raise CellError(f"'{text}' is not a number.") from None
+            raise CellError("This is not a number.") from None
         if not value.is_finite() or not minimum <= value <= maximum:
-            raise CellError(f"'{text}' is outside {minimum} to {maximum}.")
+            raise CellError(f"This is outside {minimum} to {maximum}.")
         if value != value.quantize(quantum):
-            raise CellError(f"'{text}' has more than {places} decimal places.")
+            raise CellError(f"Use at most {places} decimal places.")
         return value.quantize(quantum)
     return parse
 
@@ -183,7 +183,7 @@ def _nhs_number(text: str) -> str:
     try:
         return normalise_nhs_number(text)
     except ValidationError as error:
-        raise CellError(f"'{text}': {error.messages[0]}") from None
+        raise CellError(error.messages[0]) from None
 
 
 def _postcode(text: str) -> str:
@@ -192,7 +192,7 @@ def _postcode(text: str) -> str:
     try:
         return normalise_postcode(text)
     except ValidationError as error:
-        raise CellError(f"'{text}': {error.messages[0]}") from None
+        raise CellError(error.messages[0]) from None
 
 
 def _email(text: str) -> str:
@@ -201,7 +201,7 @@ def _email(text: str) -> str:
     try:
         validate_email(text)
     except ValidationError:
-        raise CellError(f"'{text}' is not an email address.") from None
+        raise CellError("This is not an email address.") from None
     return text.lower()
 
 
