@@ -555,6 +555,15 @@ WORKER_WEIGHTS = {
     "occupational_therapist": 1.2, "pharmacist": 0.6, "health_coach": 1.0, "clinical_lead": 0.5,
 }
 PRACTITIONER_ROLES = frozenset(ROLE_INTERVENTION) - {"connector", "peer_support"}
+#: Who does a first assessment themselves; other named workers (connectors, health coaches,
+#: pharmacists) have it done by one of the team's mental health practitioners.
+ASSESSING_ROLES = frozenset({"mhp", "clinical_lead", "psychologist", "psychotherapist", "cap",
+                             "trainee_cap", "occupational_therapist"})
+CONTACT_NOTES = {
+    "dna": "Did not attend; text and letter sent offering a new appointment.",
+    "cancelled_by_patient": "Cancelled by the person; rebooked.",
+    "cancelled_by_provider": "Cancelled by us (staff sickness); rebooked.",
+}
 SOURCES = {
     "gp": 62, "self": 8, "direct_booking": 8, "talking_therapies": 6, "secondary_care": 6,
     "vcse": 4, "carer": 3, "other_agency": 2, "police": 1,
@@ -708,6 +717,8 @@ def _spread(first: dt.date, last: dt.date, count: int) -> list[dt.date]:
 
 @dataclass(frozen=True)
 class Member:
+    """A member of a demo tenant's staff; ``id`` is the Membership's demo UUID."""
+
     id: str
     email: str
     first_name: str
@@ -781,6 +792,9 @@ class Place:
 
 @dataclass
 class Person:
+    """A person referred: the figures fix some people's gender and age before the rest are
+    dealt out, so a person is built in steps and written as a row last."""
+
     index: int
     team: str
     first_received: dt.date
@@ -839,6 +853,9 @@ class Referral:
 
 @dataclass
 class Onward:
+    """An onward referral, sent while the referral is open; ``tokens`` are the support types
+    the partner's attended contacts will deliver."""
+
     referral: Referral
     partner: str
     sent_on: dt.date
@@ -855,6 +872,10 @@ class Onward:
 
 @dataclass(frozen=True)
 class Settings:
+    """A tenant's history: when referrals arrive, when everything has closed, until when
+    people are referred on, and its NHS number test range (one per tenant, so the two demo
+    tenants and the current-intake demo never share a number)."""
+
     slug: str
     first_day: dt.date
     intake_end: dt.date
@@ -880,6 +901,10 @@ def history_dataset(slug: str, *, seed: int = 2026) -> dict[str, list[dict[str, 
 
 
 class _History:
+    """Builds one tenant's rows in phases: the calendar of arrivals, the parts the reference
+    figures give some referrals, the people, each referral's course, then the VCSE partners'
+    answers. Each phase has its own random stream, so changing one leaves the others alone."""
+
     def __init__(self, place: Place, settings: Settings, seed: int) -> None:
         self.place = place
         self.settings = settings
@@ -896,6 +921,7 @@ class _History:
             self.postcodes = list(csv.DictReader(handle))
 
     def rng(self, phase: str) -> random.Random:
+        """The phase's own stream: seeded by seed, tenant and phase, never by the clock."""
         return random.Random(f"{self.seed}-{self.slug}-{phase}")  # noqa: S311 - made-up data
 
     def next_id(self, prefix: str, width: int = 5) -> str:
@@ -920,6 +946,7 @@ class _History:
     # --- directory ------------------------------------------------------------------------
 
     def make_services(self) -> None:
+        """The VCSE directory: one service per VCSE organisation (DIRECTORY)."""
         domain_of = {key: "".join(ch for ch in org["name"].lower() if ch.isalnum())[:20]
                      for key, org in self.place.orgs.items()}
         number = 0
@@ -974,6 +1001,7 @@ class _History:
         return days
 
     def make_calendar(self) -> None:
+        """Every referral's team and dates, then ids in the order they arrived."""
         rng = self.rng("calendar")
         plans: list[Referral] = []
         for team in self.place.care_teams():
@@ -984,6 +1012,9 @@ class _History:
                                      "no day open to receive them")
                 for day in sorted(rng.choice(days) for _ in range(count)):
                     plans.append(self.arrival(rng, team, day))
+        if self.slug == "sheffield" and len(plans) != SHEFFIELD_TOTAL_REFERRALS:
+            raise ValueError(f"SHEFFIELD_REFERRALS adds up to {len(plans)}, not the "
+                             f"evaluation's {SHEFFIELD_TOTAL_REFERRALS}")
         plans.sort(key=lambda r: (r.received, r.entered, r.team))
         for referral in plans:
             referral.id = self.next_id("R")
@@ -1102,6 +1133,9 @@ class _History:
 
     def onward_candidate(self, rng: random.Random, eligible: list[Referral], partner: str,
                          gender: str) -> Referral:
+        """Someone of ``gender`` for ``partner``: a third from the people the connectors saw
+        (connectors refer on), the rest from referrals with no part yet."""
+
         def older(r: Referral) -> bool:
             return r.connector_ages is not None and r.connector_ages[0] >= 50
 
@@ -1148,6 +1182,7 @@ class _History:
             self.fill_person(rng, person, used, onward_of.get(person.index, ""))
 
     def deal_genders(self, rng: random.Random) -> None:
+        """Exact shares over everyone, after the genders Tables 2 and 3 fix."""
         targets = _largest_remainder(GENDER_SHARES, len(self.people))
         fixed = Counter(p.gender for p in self.people if p.gender)
         rest = []
@@ -1160,6 +1195,8 @@ class _History:
             person.gender = gender
 
     def deal_ages(self, rng: random.Random) -> None:
+        """Exact band shares over everyone, after the ages the figures fix; younger bands go
+        to the teams with a young population (students) first."""
         targets = _largest_remainder(AGE_SHARES, len(self.people))
         fixed = Counter(age_band(p.age) for p in self.people if p.age is not None)
         open_people = [p for p in self.people if p.age is None]
@@ -1181,6 +1218,8 @@ class _History:
 
     def fill_person(self, rng: random.Random, person: Person, used: set[str],
                     partner: str) -> None:
+        """Ethnicity, names, birth date, address and contact details after the team's
+        profile; SACMHA's people are of African or Caribbean heritage."""
         profile = PROFILES[self.slug][person.team]
         if partner == "sacmha":
             person.ethnicity = _pick(rng, {"M": 40, "N": 25, "P": 10, "D": 20, "E": 5})
@@ -1241,6 +1280,8 @@ class _History:
     # --- a referral's course ------------------------------------------------------------------
 
     def make_referral(self, rng: random.Random, referral: Referral) -> None:
+        """The referral's row and its care: triaged (or, within the window, reopened) by the
+        team's MHP or clinical lead, who also types it in."""
         place, team = self.place, referral.team
         triagers = place.members(team, ["mhp", "clinical_lead"])
         triager = rng.choices(triagers, weights=[3 if m.role == "mhp" else 1 for m in triagers])[0]
@@ -1268,6 +1309,7 @@ class _History:
         referral.row = _row("referrals", **values)
 
     def needs(self, rng: random.Random, team: str) -> list[str]:
+        """One to three presenting needs; neurodevelopmental needs are common among students."""
         weights = dict(NEEDS)
         if PROFILES[self.slug][team].youth:
             weights["neurodevelopmental"] = 10
@@ -1279,6 +1321,7 @@ class _History:
         return chosen
 
     def referrer(self, rng: random.Random, source: str, practice_id: str) -> tuple[str, str]:
+        """Who referred, and their organisation when it is one of the tenant's."""
         family = rng.choice(NAMES["british"]["family"] + NAMES["south_asian"]["family"])
         if source in {"gp", "direct_booking"}:
             return f"Dr {family}", practice_id
@@ -1297,6 +1340,8 @@ class _History:
 
     def triage(self, rng: random.Random, referral: Referral, values: dict[str, Any],
                triager: Member, urgency: str) -> None:
+        """Decided within days (a week or two via the MDT); most accepted, some redirected with
+        a warm handover, a few rejected. Referrals the figures need are always accepted."""
         forced = referral.must_engage
         base = max(referral.received, referral.entered.date())
         mdt = not forced and urgency == "routine" and rng.random() < 0.1
@@ -1338,12 +1383,14 @@ class _History:
         self.accepted(rng, referral, values, triaged)
 
     def wait_factor(self, referral: Referral) -> float:
+        """How much longer than usual the wait for allocation and a first appointment is."""
         if referral.must_engage or self.slug != "sheffield":
             return 1.0
         key = (referral.team, referral.received.year, referral.received.month)
         return SHEFFIELD_WAIT_FACTORS.get(key, 1.0)
 
     def choose_worker(self, rng: random.Random, referral: Referral) -> Member:
+        """A named worker of the team; staff across several teams share their weight out."""
         if referral.connector == "worker":
             return self.connector_for(rng, referral)
         members = [m for m in self.place.members(referral.team) if m.role in WORKER_WEIGHTS]
@@ -1387,6 +1434,7 @@ class _History:
 
     def not_engaged(self, rng: random.Random, referral: Referral, values: dict[str, Any],
                     worker: Member, first: dt.date) -> None:
+        """Allocated but never seen: missed or cancelled appointments, then discharged."""
         day = first
         last = first
         for _ in range(rng.randint(1, 3)):
@@ -1406,7 +1454,7 @@ class _History:
         """The usual course: an assessment, a plan, sessions, then discharge."""
         limit = referral.latest_end - ONE_DAY
         team = referral.team
-        assessor = worker if worker.role in PRACTITIONER_ROLES else rng.choice(
+        assessor = worker if worker.role in ASSESSING_ROLES else rng.choice(
             self.place.members(team, ["mhp"]))
         if rng.random() < 0.1 and not referral.connector_by:
             self.contact(rng, referral, assessor, first, purpose="assessment",
@@ -1423,8 +1471,8 @@ class _History:
         if rng.random() < 0.9:
             agreed = first
             planning = [c for c in sessions if c["attendance"] == "attended"
-                        and c["staff_id"] == worker.id][:1]
-            if planning and rng.random() < 0.45 and worker.role in PRACTITIONER_ROLES:
+                        and c["staff_id"] == assessor.id][:1]
+            if planning and rng.random() < 0.45:
                 planning[0]["purpose"] = "care_planning"
                 agreed = dt.date.fromisoformat(planning[0]["on"])
             self.care_plan(rng, referral, assessor, agreed)
@@ -1482,6 +1530,8 @@ class _History:
 
     def connector_sessions(self, rng: random.Random, referral: Referral, first: dt.date,
                            limit: dt.date) -> list[dict[str, str]]:
+        """A connector alongside the worker: the first contact attended (in Sheffield, inside
+        Table 2's window for the people it counts, after it for the rest)."""
         connector = self.connector_for(rng, referral)
         referral.connector_member = connector
         start = first + dt.timedelta(days=rng.randint(0, 14))
@@ -1507,6 +1557,7 @@ class _History:
 
     def extra_help(self, rng: random.Random, referral: Referral, first: dt.date,
                    limit: dt.date) -> list[dict[str, str]]:
+        """Now and then the pharmacist or a health coach, or a peer support worker."""
         made = []
         for roles, share in ((["pharmacist", "health_coach"], 0.08), (["peer_support"], 0.06)):
             helpers = self.place.members(referral.team, roles)
@@ -1582,7 +1633,7 @@ class _History:
                           f"{previous.discharged:%d/%m/%Y}.")
         limit = referral.latest_end - ONE_DAY
         first = min(referral.received + dt.timedelta(days=rng.randint(3, 14)), limit)
-        seen_by = worker if worker.role in PRACTITIONER_ROLES else rng.choice(
+        seen_by = worker if worker.role in ASSESSING_ROLES else rng.choice(
             self.place.members(referral.team, ["mhp"]))
         contact = self.contact(rng, referral, seen_by, first, purpose="review",
                                attendance="attended", duration=45)
@@ -1620,6 +1671,7 @@ class _History:
     def contact(self, rng: random.Random, referral: Referral, staff: Member, on: dt.date, *,
                 purpose: str, attendance: str, mode: str = "", direct: bool = True,
                 duration: int | None = None) -> dict[str, str]:
+        """A contact that happened (or was missed or cancelled): history has no bookings."""
         mode = mode or self.mode(rng, on)
         if mode == "text_email":
             duration = duration or 10
@@ -1633,7 +1685,8 @@ class _History:
                    team_id=self.place.team_id(referral.team), staff_id=staff.id,
                    staff_role=staff.role, on=on, at=dt.time(start // 60, start % 60),
                    duration_minutes=duration, mode=mode, attendance=attendance, direct=direct,
-                   purpose=purpose, recorded_by_id=staff.id, recorded_at=_at(on, recorded))
+                   purpose=purpose, note=CONTACT_NOTES.get(attendance, ""),
+                   recorded_by_id=staff.id, recorded_at=_at(on, recorded))
         self.rows["contacts"].append(row)
         return row
 
@@ -1705,6 +1758,8 @@ class _History:
     # --- onward referrals and the partners' work -------------------------------------------------
 
     def make_vcse(self) -> None:
+        """Send the onward referrals, then each partner answers all of its own at once (so its
+        support can be dealt out to add up to its figures)."""
         rng = self.rng("vcse")
         for referral in self.referrals:
             if referral.onward:
@@ -1753,6 +1808,8 @@ class _History:
 
     def onward_rows(self, rng: random.Random, onward: Onward, staff: list[Member],
                     categories: list[str]) -> None:
+        """The onward referral's row (with its consent) and the partner's contacts: accepted
+        ones are worked with and closed by the end date, declined ones answered."""
         org_name = self.place.orgs[onward.partner]["name"]
         worker = rng.choice(staff)
         responded = min(_working_days_after(onward.sent_on, rng.randint(1, 5)),
@@ -1771,7 +1828,7 @@ class _History:
             "consent_given_on": onward.sent_on,
             "consent_purpose": f"To share my details with {org_name} so they can offer me "
                                "support.",
-            "consent_expires_on": onward.sent_on + dt.timedelta(days=365),
+            "consent_expires_on": _years_before(onward.sent_on, -1),  # a year later
             "consent_includes_risk": False,
         }
         if not onward.accepted:

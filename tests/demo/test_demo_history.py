@@ -481,6 +481,15 @@ def test_305_onward_referrals_split_by_partner_and_gender_as_table_3(sheffield):
     assert "mind" not in split  # Sheffield Mind employs the connectors
 
 
+def test_age_uk_is_sent_people_aged_50_or_over(sheffield):
+    partner = partner_of_onward(sheffield, "sheffield")
+    referrals, people = by_id(sheffield["referrals"]), by_id(sheffield["people"])
+    ages = [age_on(day(people[referrals[o["referral_id"]]["person_id"]]["date_of_birth"]),
+                   day(o["sent_on"]))
+            for o in sheffield["onward_referrals"] if partner[o["id"]] == "ageuk"]
+    assert len(ages) == 53 and min(ages) >= 50
+
+
 def test_each_onward_referral_to_a_partner_is_for_a_different_person(both):
     slug, data = both
     partner = partner_of_onward(data, slug)
@@ -768,7 +777,9 @@ def test_onward_referrals_are_sent_with_consent_while_the_referral_is_open(both)
         assert o["sent_by_id"] == referral["worker_id"] or (
             sender["role"] == "connector" and keys[referral["team_id"]] in sender["teams"])
         assert o["consent_given_on"] == o["sent_on"]
-        assert day(o["consent_expires_on"]) == sent + dt.timedelta(days=365)
+        expires = day(o["consent_expires_on"])
+        assert (expires.year, expires.month) == (sent.year + 1, sent.month)
+        assert expires.day == sent.day or (sent.month, sent.day, expires.day) == (2, 29, 28)
         assert o["consent_purpose"] and o["reason"] and o["needs"]
         if o["consent_given_by"] == "representative":
             assert o["consent_given_by_name"]
