@@ -107,6 +107,9 @@ class Context:
         self.planned_by_pk: dict[str, dict[uuid.UUID, Planned]] = defaultdict(dict)
         self.failed: dict[str, set[str]] = defaultdict(set)
         self._mapping: dict[str, dict[str, uuid.UUID]] = {}
+        self._mapped: dict[str, set[uuid.UUID]] = {}
+        #: Lookups a kind reads once per import (the postcode table), by name.
+        self.lookups: dict[str, Any] = {}
         self._existing: dict[str, dict[uuid.UUID, dict[str, Any] | None]] = defaultdict(dict)
 
     # --- references ---------------------------------------------------------------------------
@@ -127,7 +130,9 @@ class Context:
             candidate = uuid.UUID(external_id)
         except ValueError:
             return None
-        if candidate in set(self.mapping(kind).values()):
+        if kind not in self._mapped:
+            self._mapped[kind] = set(self.mapping(kind).values())
+        if candidate in self._mapped[kind]:
             return None  # that UUID is already another imported record's
         return candidate if self.existing(kind, candidate) is not None else None
 

@@ -305,10 +305,16 @@ class People(Kind):
 
     def defaults(self, values, ctx):
         if values["postcode"] and not values["lsoa_code"] and values["imd_decile"] is None:
-            area = PostcodeArea.objects.filter(postcode=values["postcode"]).values(
-                "lsoa_code", "imd_decile").first()
-            if area:
-                values.update(area)
+            values.update(self._areas(ctx).get(values["postcode"], {}))
+
+    @staticmethod
+    def _areas(ctx: Context) -> dict[str, dict[str, Any]]:
+        """The tenant's postcode lookup, read once per import rather than once per row."""
+        if "postcode_areas" not in ctx.lookups:
+            ctx.lookups["postcode_areas"] = {
+                row.pop("postcode"): row
+                for row in PostcodeArea.objects.values("postcode", "lsoa_code", "imd_decile")}
+        return ctx.lookups["postcode_areas"]
 
     def check(self, values, ctx, errors):
         if values["nhs_number"] and values["nhs_number_missing_reason"]:

@@ -13,7 +13,6 @@ runs: it goes to the cache (Redis) under the run's id instead.
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from dataclasses import dataclass
 
@@ -44,7 +43,6 @@ UNEXPECTED = "The import stopped because of an unexpected error, so nothing was 
 
 FINISHED = (ImportStatus.SUCCEEDED, ImportStatus.REJECTED, ImportStatus.FAILED)
 #: A reason that starts by quoting the cell ("'9434765918': This is not a valid NHS number").
-_QUOTED_CELL = re.compile(r"^'.*'(?:: |(?= ))", re.S)
 
 
 @dataclass(frozen=True)
@@ -129,24 +127,6 @@ def _status_of(report: ImportReport) -> ImportStatus:
     return ImportStatus.SUCCEEDED if report.imported else ImportStatus.REJECTED
 
 
-def _without_cell_value(message: str) -> str:
-    """A row's reason without the cell value it quotes. The report is kept after the upload is
-    emptied, and a cell may be an NHS number or a date of birth; file, line and column still
-    say where to look."""
-    match = _QUOTED_CELL.match(message)
-    if match is None:
-        return message
-    rest = message[match.end():]
-    return rest if match.group(0).endswith(": ") else f"This value{rest}"
-
-
-def _stored(report: ImportReport) -> dict:
-    stored = report.as_dict()
-    for error in stored["errors"]:
-        error["message"] = _without_cell_value(error["message"])
-    return stored
-
-
 def _finish(run_id: uuid.UUID | str, *, status: ImportStatus, report: dict) -> None:
     ImportRun.objects.filter(pk=run_id).update(
         status=status, report=report, finished_at=timezone.now(), payload=b"")
@@ -181,7 +161,7 @@ def import_run_execute(*, run_id: uuid.UUID | str) -> bool:
         logger.error("Import run %s stopped: %s", run_id, type(error).__name__)
         _finish(run_id, status=ImportStatus.FAILED, report={"message": UNEXPECTED})
     else:
-        _finish(run_id, status=_status_of(report), report=_stored(report))
+        _finish(run_id, status=_status_of(report), report=report.as_dict())
     return True
 
 

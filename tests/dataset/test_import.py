@@ -138,16 +138,28 @@ def test_partial_import_keeps_the_good_rows_and_reports_the_bad(tenant_a):
     assert after["referrals"] - before["referrals"] == 1
 
 
-def test_status_rules_and_the_tenants_own_records_are_checked(tenant_a, tenant_b):
+def test_status_rules_and_nhs_numbers_twice_in_the_file_are_checked(tenant_a):
     files = clean_files(tenant_a, nhs=None)
     files["referrals"][0].pop("triaged_on")  # accepted without a triage date
-    files["referrals"][1]["team_id"] = str(tenant_b.pcn_team.pk)  # another place's team
     files["people"][1]["nhs_number"] = files["people"][0]["nhs_number"]  # twice in the file
     report = run(tenant_a, files)
     found = {(e.id, e.column) for e in report.errors}
     assert ("R1", "triaged_on") in found
-    assert ("R2", "team_id") in found or ("R2", "person_id") in found
     assert ("P2", "nhs_number") in found
+
+
+def test_another_places_records_cannot_be_named_by_their_ids(tenant_a, tenant_b):
+    with tenant_context(tenant_b.tenant.pk):
+        their_referral = Referral.objects.first()
+    files = clean_files(tenant_a)
+    files["referrals"][1]["team_id"] = str(tenant_b.pcn_team.pk)
+    files["contacts"][1]["referral_id"] = str(their_referral.pk)
+    before = counts(tenant_a)
+    report = run(tenant_a, files)
+    found = {(e.id, e.column): e.message for e in report.errors}
+    assert found[("R2", "team_id")].startswith("There is no team")
+    assert found[("C2", "referral_id")].startswith("There is no referral")
+    assert not report.imported and counts(tenant_a) == before
 
 
 def test_an_nhs_number_already_in_the_place_is_refused(tenant_a):

@@ -312,19 +312,6 @@ def test_the_task_says_how_far_it_has_got_as_it_goes(tenant_a, run_for, monkeypa
     assert seen == [(0, 4), (2, 4), (4, 4)]  # read, checked, saved
 
 
-@pytest.mark.parametrize(("message", "kept"), [
-    ("'9434765918': This is not a valid NHS number.", "This is not a valid NHS number."),
-    ("'1980-02-30' is not a real date.", "This value is not a real date."),
-    ("'O'Brien' is not a known code: use one of a, b.",
-     "This value is not a known code: use one of a, b."),
-    ("There is no person 'P9' in this file or in this place.",
-     "There is no person 'P9' in this file or in this place."),
-    ("This column is required.", "This column is required."),
-])
-def test_a_stored_reason_leaves_out_the_cell_it_quotes(message, kept):
-    assert runs._without_cell_value(message) == kept
-
-
 # --------------------------------------------------------------------------- the run page
 
 
