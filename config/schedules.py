@@ -12,4 +12,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "vcse.tasks.flag_unanswered_everywhere",
         "schedule": crontab(minute=5, hour=7, day_of_week="mon-fri"),
     },
+    # Every tenant's metrics, recomputed from the records each night (edits also queue a
+    # refresh of their own tenant within minutes: reporting.services.refresh_request).
+    "refresh-all-metrics": {
+        "task": "reporting.tasks.refresh_all_tenants",
+        "schedule": crontab(minute=30, hour=1),
+    },
 }

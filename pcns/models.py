@@ -17,6 +17,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 
+class DisclosureMode(models.TextChoices):
+    """How programme managers' dashboards show small numbers (METRICS.md section 6)."""
+
+    PUBLICATION = "publication", "Publication: counts of 1 to 4 shown as *, others rounded to 5"
+    MANAGEMENT = "management", "Management information: counts of 1 to 4 shown as *, no rounding"
+
+
 class Tenant(models.Model):
     """A place or system (Sheffield, Leeds): owns data, settings and staff."""
 
@@ -28,6 +35,11 @@ class Tenant(models.Model):
         default=90,
         help_text="A referral received within this many days of a discharge is linked to the "
         "earlier referral, so the person's episode continues rather than starting again.",
+    )
+    disclosure_mode = models.CharField(
+        "small numbers on programme dashboards", max_length=20, choices=DisclosureMode.choices,
+        default=DisclosureMode.PUBLICATION,
+        help_text="Exports for publication always follow the publication rule.",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

@@ -8,7 +8,16 @@ from typing import Any
 from django.db import models, transaction
 
 from pcns.models import AuditAction, AuditEvent, User
+from pcns.signals import records_changed
 from pcns.tenancy import require_tenant_id
+
+#: Audited actions that change records (and so the metrics built on them).
+CHANGES = frozenset({AuditAction.CREATE, AuditAction.CHANGE, AuditAction.DELETE})
+
+
+def records_changed_on_commit(tenant_id: Any) -> None:
+    """Announce, once the current transaction commits, that the tenant's records changed."""
+    transaction.on_commit(lambda: records_changed.send(sender=AuditEvent, tenant_id=tenant_id))
 
 
 def audit_record(
@@ -31,8 +40,11 @@ def audit_record(
         target_type = target._meta.label_lower
         target_id = target.pk
     label = actor_label or (actor.get_full_name() or actor.email if actor else "system")
+    tenant_id = require_tenant_id()
+    if action in CHANGES:
+        records_changed_on_commit(tenant_id)
     return AuditEvent.objects.create(
-        tenant_id=require_tenant_id(),
+        tenant_id=tenant_id,
         actor=actor if actor and actor.is_authenticated else None,
         actor_label=label[:200],
         action=str(action),

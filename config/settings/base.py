@@ -156,6 +156,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
 
+# Metrics: an edit queues a refresh of its tenant's metrics after this many seconds; edits in
+# the meantime join that refresh (reporting.services.refresh_request).
+METRICS_REFRESH_AFTER_CHANGE = env_bool("METRICS_REFRESH_AFTER_CHANGE", True)
+METRICS_REFRESH_DEBOUNCE_SECONDS = env_int("METRICS_REFRESH_DEBOUNCE_SECONDS", 120)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",

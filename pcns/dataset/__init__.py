@@ -12,6 +12,7 @@ from typing import Any
 from pcns.dataset.engine import Context, ImportReport, Kind, Planned, Progress, Row, run_import
 from pcns.dataset.files import csv_text
 from pcns.models import AuditAction, AuditEvent, ExternalId, User
+from pcns.services import records_changed_on_commit
 from pcns.tenancy import require_tenant_id
 
 
@@ -28,6 +29,7 @@ def _audit(kind: Kind, planned: list[Planned], ctx: Context) -> None:
     label = kind.model._meta.label_lower if kind.name != "care_plans" else "caseload.careplan"
     actor_label = "Data import" if ctx.actor is None else (
         f"{ctx.actor.get_full_name() or ctx.actor.email} (data import)")[:200]
+    records_changed_on_commit(ctx.tenant_id)
     AuditEvent.objects.bulk_create(
         [AuditEvent(tenant_id=ctx.tenant_id, actor=ctx.actor, actor_label=actor_label,
                     action=AuditAction.CREATE if p.is_new else AuditAction.CHANGE,
