@@ -126,12 +126,34 @@ LEFT JOIN pcns_user u ON u.id = m.user_id
 """
 
 
+# The temporary tables are dropped at commit; dropping them here as well lets two refreshes
+# share one transaction (a test's, or a command that refreshes as of several dates).
+_DROP_TEMPORARY = """
+DO $$
+DECLARE name text;
+BEGIN
+    FOR name IN SELECT relname FROM pg_class
+                WHERE relnamespace = pg_my_temp_schema() AND relkind = 'r'
+                  AND relname LIKE 'm\\_%'
+    LOOP
+        EXECUTE format('DROP TABLE %I', name);
+    END LOOP;
+END $$
+"""
+
+
+def _drop_temporary_tables() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(_DROP_TEMPORARY)  # no parameters: the % signs are PL/pgSQL's
+
+
 def compute_snapshot(*, ctx: RunContext, run_id: uuid.UUID, tenant_name: str,
                      computed_at: datetime) -> int:
     """Compute every metric into the run's rows; returns how many values were stored.
 
     Must run inside a transaction (the temporary tables are dropped at its commit).
     """
+    _drop_temporary_tables()
     ctx.execute(_VALUE_TABLE)
     for calculate in calculators():
         ctx.progress(calculate.__module__.rsplit(".", 1)[-1])
@@ -140,10 +162,12 @@ def compute_snapshot(*, ctx: RunContext, run_id: uuid.UUID, tenant_name: str,
     if unknown:
         raise ValueError(f"calculators wrote codes missing from the registry: {unknown}")
     ctx.execute(_ZERO_FILL, {"count_codes": [m.code for m in METRICS if m.is_count]})
-    return ctx.execute(_STORE, {
+    stored = ctx.execute(_STORE, {
         "run": run_id, "tenant_name": tenant_name, "computed_at": computed_at,
         "codes": [m.code for m in METRICS], "versions": [m.version for m in METRICS],
     })
+    _drop_temporary_tables()
+    return stored
 
 
 def _unknown_codes(ctx: RunContext) -> list[str]:
