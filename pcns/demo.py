@@ -64,6 +64,7 @@ def load_tenant(spec: dict, *, password: str) -> Tenant:
                     ods_code=org.get("ods_code", ""),
                     parent=organisations.get(org["parent"]) if org["parent"] else None,
                     go_live_date=org.get("go_live_date"),
+                    registered_population=org.get("population"),
                 )
                 for index, (starts, ends, reason) in enumerate(org.get("intake_pauses", [])):
                     IntakePause.objects.create(

@@ -99,12 +99,13 @@ TENANTS: list[dict] = [
             # PCN1: mostly students, younger, many with neurodivergence (report pseudonym PCN1).
             # Referral dip Jan-Feb 2021 (vacancy) and a backlog entered in Mar 2022: no pause.
             {"key": "pcn1", "kind": "pcn", "name": "Millstone Campus PCN", "ods_code": "U90001",
-             "parent": "place", "go_live_date": dt.date(2020, 6, 16), "intake_pauses": []},
+             "parent": "place", "go_live_date": dt.date(2020, 6, 16), "intake_pauses": [],
+             "population": 48_200},
             # PCN2: very ethnically diverse, many interpreter needs, asylum seekers; intake paused
             # Aug 2021 to clear a backlog and again in early 2022 while a post was recruited to.
             # The report gives no end dates: the ones below are illustrative.
             {"key": "pcn2", "kind": "pcn", "name": "Five Rivers PCN", "ods_code": "U90002",
-             "parent": "place", "go_live_date": dt.date(2020, 6, 16),
+             "parent": "place", "go_live_date": dt.date(2020, 6, 16), "population": 41_700,
              "intake_pauses": [
                  (dt.date(2021, 8, 2), dt.date(2021, 10, 29),
                   "Intake paused to clear a historic backlog (high interpreter need) while a "
@@ -114,10 +115,12 @@ TENANTS: list[dict] = [
              ]},
             # PCN3: high deprivation, most of the area in the most deprived IMD decile.
             {"key": "pcn3", "kind": "pcn", "name": "Northern Ridge PCN", "ods_code": "U90003",
-             "parent": "place", "go_live_date": dt.date(2020, 6, 22), "intake_pauses": []},
+             "parent": "place", "go_live_date": dt.date(2020, 6, 22), "intake_pauses": [],
+             "population": 36_900},
             # PCN4: white working-class area with deprivation and unemployment.
             {"key": "pcn4", "kind": "pcn", "name": "Eastfield Valley PCN", "ods_code": "U90004",
-             "parent": "place", "go_live_date": dt.date(2020, 6, 29), "intake_pauses": []},
+             "parent": "place", "go_live_date": dt.date(2020, 6, 29), "intake_pauses": [],
+             "population": 33_400},
             # GP practices (invented names and codes).
             {"key": "pcn1-gp1", "kind": "gp_practice", "name": "Millstone Student Health Centre",
              "ods_code": "C88901", "parent": "pcn1"},
@@ -430,22 +433,28 @@ TENANTS: list[dict] = [
             # PCNs: the first three are named in the briefing; the other three are invented.
             {"key": "pcn-chapeltown", "kind": "pcn", "name": "Chapeltown PCN",
              "ods_code": "U91001", "parent": "lcp-hatch", "go_live_date": dt.date(2023, 10, 2),
-             "intake_pauses": []},
+             "intake_pauses": [],
+             "population": 38_600},
             {"key": "pcn-bhrh", "kind": "pcn",
              "name": "Burmantofts, Harehills and Richmond Hill PCN", "ods_code": "U91002",
-             "parent": "lcp-hatch", "go_live_date": dt.date(2023, 10, 2), "intake_pauses": []},
+             "parent": "lcp-hatch", "go_live_date": dt.date(2023, 10, 2), "intake_pauses": [],
+             "population": 45_100},
             {"key": "pcn-lsmp", "kind": "pcn",
              "name": "Leeds Student Medical Practice and the Light PCN", "ods_code": "U91003",
-             "parent": "lcp-lsmp", "go_live_date": dt.date(2023, 10, 16), "intake_pauses": []},
+             "parent": "lcp-lsmp", "go_live_date": dt.date(2023, 10, 16), "intake_pauses": [],
+             "population": 57_300},
             {"key": "pcn-headrow", "kind": "pcn", "name": "Headrow Gate PCN",
              "ods_code": "U91004", "parent": "lcp-lsmp", "go_live_date": dt.date(2023, 10, 16),
-             "intake_pauses": []},
+             "intake_pauses": [],
+             "population": 31_800},
             {"key": "pcn-airebank", "kind": "pcn", "name": "Aire Bank PCN",
              "ods_code": "U91005", "parent": "lcp-west", "go_live_date": dt.date(2023, 11, 6),
-             "intake_pauses": []},
+             "intake_pauses": [],
+             "population": 42_500},
             {"key": "pcn-weavers", "kind": "pcn", "name": "Weavers Row PCN",
              "ods_code": "U91006", "parent": "lcp-west", "go_live_date": dt.date(2023, 11, 6),
-             "intake_pauses": []},
+             "intake_pauses": [],
+             "population": 35_200},
             # GP practices (invented, except Leeds Student Medical Practice, which gives its PCN
             # its name; its code here is made up).
             {"key": "chapeltown-gp1", "kind": "gp_practice", "name": "Hawthorn Avenue Surgery",

@@ -93,6 +93,10 @@ class Organisation(TenantOwned):
         blank=True,
         help_text="PCNs only: the date the PCN began running the new community model.",
     )
+    registered_population = models.PositiveIntegerField(
+        null=True, blank=True,
+        help_text="PCNs only: patients registered with its practices, for rates per 1,000.",
+    )
 
     class Meta:
         ordering = ["name"]

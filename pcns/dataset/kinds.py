@@ -139,12 +139,14 @@ class Organisations(Kind):
         f.external_id(), f.code("kind", OrganisationKind, required=True),
         f.text("name", 200, required=True), f.text("ods_code", 10), f.ref("parent_id",
                                                                           "organisations"),
-        f.date("go_live_date"),
+        f.date("go_live_date"), f.integer("registered_population", 1, 10_000_000),
     ]
 
     def check(self, values, ctx, errors):
         if values["go_live_date"] and values["kind"] != OrganisationKind.PCN:
             errors.append(("go_live_date", "Only a PCN has a go-live date."))
+        if values["registered_population"] and values["kind"] != OrganisationKind.PCN:
+            errors.append(("registered_population", "Only a PCN has a registered population."))
         code = values["ods_code"]
         if code and not (3 <= len(code) <= 10 and code.isascii() and code.isalnum()
                          and code == code.upper()):

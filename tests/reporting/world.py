@@ -121,7 +121,7 @@ class World:
     # ------------------------------------------------------------------ records
 
     def person(self, *, born: str = "1980-01-01", gender: str = "female", sex: str = "",
-               ethnicity: str = "A", practice: Organisation | None | str = "a",
+               ethnicity: str = "A", practice: Organisation | str | None = "a",
                imd_decile: int | None = None) -> Person:
         if practice == "a":
             practice = self.practice_a
