@@ -1,0 +1,230 @@
+"""Refresh runs: idempotent, atomic, failures recorded, isolated, run by real workers."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from io import StringIO
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+from django.db.models import Value
+from django.db.models.functions import Concat
+from django.utils import timezone
+
+from config.celery import app
+from pcns.dataset import dataset_export, dataset_import
+from pcns.models import Tenant, User
+from pcns.services import audit_record
+from pcns.tenancy import tenant_context
+from reporting import engine
+from reporting.models import MetricValue, RefreshRun, RefreshStatus, RefreshTrigger
+from reporting.registry import METRICS
+from reporting.selectors import current_run
+from reporting.services import refresh_now, refresh_queue, refresh_request
+from reporting.tasks import refresh_all_tenants
+from tests.dataset.test_round_trip import tables_from
+from tests.reporting.world import World
+
+COMPARED = ("code", "version", "period", "period_end", "dimension", "dimension_label",
+            "category", "numerator", "denominator", "value")
+
+
+def snapshot(tenant_id: uuid.UUID, *, labels: bool = True) -> list[tuple]:
+    """The current snapshot's values, without what differs between runs (ids, times)."""
+    with tenant_context(tenant_id):
+        run = current_run(tenant_id)
+        rows = MetricValue.objects.filter(run=run).values_list(*COMPARED)
+        return sorted(
+            row if labels or row[4] != "tenant" else (*row[:5], "", *row[6:]) for row in rows
+        )
+
+
+@pytest.fixture
+def world(db):
+    world = World.build()
+    referral = world.referral(world.person(), received="2024-03-01", status="active",
+                              worker="mhp_a", allocated="2024-03-02", triaged="2024-03-02")
+    world.contact(referral, "2024-03-05")
+    world.contact(referral, "2024-03-07", attendance="dna")
+    world.assessment(referral, "2024-03-05")
+    world.referral(world.person(practice=world.practice_b), received="2024-02-10",
+                   team=world.team_b)
+    return world
+
+
+def test_two_refreshes_of_the_same_records_store_identical_snapshots(world):
+    world.refresh("2024-03-31")
+    first = snapshot(world.tenant.pk)
+    world.refresh("2024-03-31")
+    assert snapshot(world.tenant.pk) == first
+    assert len(first) > 1000
+
+
+def test_a_refresh_keeps_the_previous_snapshot_and_drops_older_ones(world):
+    runs = [world.refresh("2024-03-31") for _ in range(3)]
+    with tenant_context(world.tenant.pk):
+        kept = set(MetricValue.objects.values_list("run_id", flat=True).distinct())
+        assert kept == {runs[1].pk, runs[2].pk}
+        assert current_run(world.tenant.pk) == runs[2]
+
+
+def test_a_failing_refresh_is_recorded_and_the_previous_snapshot_stays_current(
+        world, monkeypatch):
+    good = world.refresh("2024-03-31")
+    before = snapshot(world.tenant.pk)
+
+    def broken(ctx):  # a calculator whose SQL fails after others have written values
+        ctx.execute("SELECT 1 / 0")
+
+    every = engine.calculators()
+    monkeypatch.setattr(engine, "calculators", lambda: [*every, broken])
+    with tenant_context(world.tenant.pk):
+        failed = refresh_now(trigger=RefreshTrigger.COMMAND)
+        assert failed.status == RefreshStatus.FAILED
+        assert failed.error.startswith("DataError: division by zero")
+        assert failed.finished_at is not None
+        assert not MetricValue.objects.filter(run=failed).exists()
+        assert current_run(world.tenant.pk) == good
+    assert snapshot(world.tenant.pk) == before
+
+
+def test_a_claimed_run_is_not_computed_twice(world):
+    from reporting.services import refresh_run_execute
+
+    with tenant_context(world.tenant.pk):
+        run = refresh_now(trigger=RefreshTrigger.COMMAND, as_of=timezone.localdate())
+        assert refresh_run_execute(run_id=run.pk) is False
+        assert MetricValue.objects.filter(run=run).count() == run.values_written
+
+
+def test_a_refresh_counts_only_its_own_tenants_records(world):
+    other = World.build("other")
+    for _ in range(3):
+        other.referral(other.person(), received="2024-03-01")
+    world.refresh("2024-03-31")
+    other.refresh("2024-03-31")
+    assert world.count("RS04", "2024-03") == 1
+    assert other.count("RS04", "2024-03") == 3
+    with tenant_context(world.tenant.pk):
+        assert set(MetricValue.objects.values_list("tenant_id", flat=True)) == {world.tenant.pk}
+
+
+def test_every_registered_code_is_computed_from_a_tenant_with_every_kind_of_record(tenant_a):
+    with tenant_context(tenant_a.tenant.pk):
+        run = refresh_now(trigger=RefreshTrigger.COMMAND)
+        assert run.status == RefreshStatus.SUCCEEDED, run.error
+        stored = set(MetricValue.objects.filter(run=run).values_list("code", flat=True))
+    assert stored == {metric.code for metric in METRICS}
+
+
+def test_export_import_into_an_empty_tenant_and_refresh_gives_the_same_figures(tenant_a):
+    as_of = timezone.localdate()
+    with tenant_context(tenant_a.tenant.pk):
+        files = dataset_export()
+        refresh_now(trigger=RefreshTrigger.COMMAND, as_of=as_of)
+    User.objects.filter(email__endswith="@northtown.test").update(
+        email=Concat(Value("moved-"), "email"))
+    target = uuid.uuid4()
+    with tenant_context(target):
+        Tenant.objects.create(id=target, slug="copy", name="Copy")
+        report = dataset_import(tables=tables_from(files), actor=None)
+        assert report.errors == []
+        refresh_now(trigger=RefreshTrigger.COMMAND, as_of=as_of)
+    original = snapshot(tenant_a.tenant.pk, labels=False)
+    assert snapshot(target, labels=False) == original
+    assert sum(1 for row in original if row[7]) > 50  # figures, not only zeros
+
+
+# --------------------------------------------------------------------------- command
+
+
+def test_the_command_refreshes_a_tenant_as_of_a_past_date(world):
+    out = StringIO()
+    call_command("refresh_metrics", "--tenant", "metrics", "--as-of", "2024-03-31", stdout=out)
+    assert "metrics:" in out.getvalue()
+    with tenant_context(world.tenant.pk):
+        run = current_run(world.tenant.pk)
+    assert (run.as_of.isoformat(), run.trigger) == ("2024-03-31", "command")
+    assert world.count("RS04", "2024-03") == 1
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--tenant", "nowhere"], "There is no tenant"),
+    (["--tenant", "metrics", "--as-of", "2999-01-01"], "cannot be in the future"),
+    (["--tenant", "metrics", "--as-of", "31/03/2024"], "YYYY-MM-DD"),
+])
+def test_the_command_refuses_bad_arguments(world, args, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("refresh_metrics", *args)
+
+
+# --------------------------------------------------------------------------- after edits
+
+
+def test_a_burst_of_edits_queues_one_refresh(settings, world):
+    settings.METRICS_REFRESH_AFTER_CHANGE = True
+    settings.METRICS_REFRESH_DEBOUNCE_SECONDS = 3600  # never runs: nothing here consumes it
+    try:
+        assert [refresh_request(world.tenant.pk) for _ in range(3)] == [True, False, False]
+        assert refresh_request(uuid.uuid4()) is True  # another tenant has its own
+    finally:
+        app.control.purge()
+
+
+# --------------------------------------------------------------------------- real workers
+
+
+@pytest.fixture
+def worker(transactional_db):
+    app.conf.update(task_always_eager=False)
+    app.control.purge()
+    with start_worker(app, perform_ping_check=False, pool="solo", concurrency=1,
+                      loglevel="WARNING"):
+        yield
+
+
+def wait_for(condition, timeout: float = 60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+def finished_runs(tenant_id: uuid.UUID, trigger: str) -> list[RefreshRun]:
+    with tenant_context(tenant_id):
+        return list(RefreshRun.objects.filter(
+            trigger=trigger, status__in=[RefreshStatus.SUCCEEDED, RefreshStatus.FAILED]))
+
+
+def test_edits_are_followed_by_one_refresh_in_a_real_worker(worker, settings):
+    settings.METRICS_REFRESH_AFTER_CHANGE = True
+    settings.METRICS_REFRESH_DEBOUNCE_SECONDS = 1
+    world = World.build("edited")
+    world.referral(world.person(), received=timezone.localdate().isoformat())
+    for _ in range(3):  # three audited changes, each committed
+        with tenant_context(world.tenant.pk), transaction.atomic():
+            audit_record(actor=None, action="change", target_type="referrals.referral",
+                         target_id="x", actor_label="test")
+    runs = wait_for(lambda: finished_runs(world.tenant.pk, "change"))
+    assert [run.status for run in runs] == ["succeeded"]
+    assert world.count("RS04", timezone.localdate().strftime("%Y-%m")) == 1
+
+
+def test_queued_and_scheduled_refreshes_run_in_a_real_worker(worker):
+    first, second = World.build("first"), World.build("second")
+    with tenant_context(first.tenant.pk), transaction.atomic():
+        run = refresh_queue(trigger=RefreshTrigger.MANUAL)
+    assert wait_for(lambda: finished_runs(first.tenant.pk, "manual"))[0].pk == run.pk
+    refresh_all_tenants.delay()
+    for world in (first, second):
+        runs = wait_for(lambda w=world: finished_runs(w.tenant.pk, "schedule"))
+        assert [r.status for r in runs] == ["succeeded"]
+    with connection.cursor() as cursor:  # nothing left locked or half-written
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+        assert cursor.fetchone()[0] == 0
