@@ -42,7 +42,6 @@ UNEXPECTED = "The import stopped because of an unexpected error, so nothing was 
     "Try again; if it happens again, contact the service's support team."
 
 FINISHED = (ImportStatus.SUCCEEDED, ImportStatus.REJECTED, ImportStatus.FAILED)
-#: A reason that starts by quoting the cell ("'9434765918': This is not a valid NHS number").
 
 
 @dataclass(frozen=True)
