@@ -48,7 +48,8 @@ def load_tenant(spec: dict, *, password: str) -> Tenant:
     slug = spec["slug"]
     tenant_id = demo_id(slug)
     with tenant_context(tenant_id):
-        tenant = Tenant.objects.create(id=tenant_id, slug=slug, name=spec["name"])
+        tenant = Tenant.objects.create(id=tenant_id, slug=slug, name=spec["name"],
+                                       metrics_months=spec.get("metrics_months", 24))
         organisations: dict[str, Organisation] = {}
         pending = list(spec["organisations"])
         while pending:  # parents first, whatever order the data lists them in

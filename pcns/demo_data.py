@@ -90,6 +90,8 @@ TENANTS: list[dict] = [
         "slug": "sheffield",
         "postcode_area": "S",
         "name": "Sheffield",
+        # The reference period (Jun 2020 - May 2022) and everything since, on the dashboards.
+        "metrics_months": 84,
         "email_domain": "sheffield.demo.test",
         "organisations": [
             {"key": "icb", "kind": "icb", "name": "NHS South Yorkshire ICB", "ods_code": "QF7",

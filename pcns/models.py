@@ -41,6 +41,11 @@ class Tenant(models.Model):
         default=DisclosureMode.PUBLICATION,
         help_text="Exports for publication always follow the publication rule.",
     )
+    metrics_months = models.PositiveSmallIntegerField(
+        "months of figures", default=24,
+        validators=[MinValueValidator(12), MaxValueValidator(120)],
+        help_text="How many months each metrics refresh computes, ending with the current one.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

@@ -30,7 +30,8 @@ from django.db import connection
 
 from reporting.registry import BY_CODE, METRICS
 
-#: How many months every refresh covers, ending with the as-of date's month.
+#: How many months a refresh covers, ending with the as-of date's month, unless the tenant
+#: asks for more (Tenant.metrics_months).
 MONTHS = 24
 
 
@@ -38,6 +39,7 @@ MONTHS = 24
 class RunContext:
     tenant_id: uuid.UUID
     as_of: date
+    months: int = MONTHS
     progress: Callable[[str], None] = field(default=lambda step: None)
 
     @property
@@ -46,7 +48,7 @@ class RunContext:
 
     @property
     def first_period(self) -> date:
-        return add_months(self.last_period, -(MONTHS - 1))
+        return add_months(self.last_period, -(self.months - 1))
 
     @property
     def params(self) -> dict:

@@ -89,7 +89,8 @@ def refresh_run_execute(*, run_id: uuid.UUID | str) -> bool:
             _lock_tenant(run.tenant_id)
             computed_at = timezone.now()
             written = compute_snapshot(
-                ctx=RunContext(tenant_id=run.tenant_id, as_of=run.as_of, progress=progress),
+                ctx=RunContext(tenant_id=run.tenant_id, as_of=run.as_of,
+                               months=run.tenant.metrics_months, progress=progress),
                 run_id=run.pk, tenant_name=run.tenant.name, computed_at=computed_at,
             )
             RefreshRun.objects.filter(pk=run.pk).update(

@@ -9,6 +9,8 @@ from pcns import demo, demo_data, demo_history
 from pcns.dataset import dataset_import, tables_from_rows
 from pcns.tenancy import tenant_context
 from referrals import demo as referrals_demo
+from reporting.models import RefreshStatus, RefreshTrigger
+from reporting.services import refresh_now
 from vcse import demo as vcse_demo
 
 
@@ -36,6 +38,10 @@ class Command(BaseCommand):
             made = referrals_demo.load_referrals(tenant_id)
             cared = caseload_demo.load_care(tenant_id)
             onward = vcse_demo.load_onward_referrals(tenant_id)
+            with tenant_context(tenant_id):  # the dashboards have figures from the start
+                refresh = refresh_now(trigger=RefreshTrigger.COMMAND)
+            if refresh.status != RefreshStatus.SUCCEEDED:
+                raise CommandError(f"{spec['name']}: the metrics refresh failed: {refresh.error}")
             self.stdout.write(f"{spec['name']}: loaded, with {history} referrals of history, "
                               f"{made} current referrals, {cared} of them with care recorded, "
                               f"and {onward} current onward referrals")
