@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("referrals.api.urls")),
     path("", include("caseload.api.urls")),
     path("", include("vcse.api.urls")),
+    path("", include("reporting.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
@@ -18,6 +19,7 @@ urlpatterns = [
     path("", include("referrals.urls")),
     path("", include("caseload.urls")),
     path("", include("vcse.urls")),
+    path("metrics/", include("reporting.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
 ]

@@ -7,6 +7,7 @@ from django.urls import reverse
 from pcns import permissions
 from pcns.roles import LEAD_ROLES, landing_url_name
 from referrals import permissions as referral_permissions
+from reporting import permissions as reporting_permissions
 from vcse import permissions as vcse_permissions
 
 
@@ -34,6 +35,12 @@ def navigation_for(request) -> list[dict[str, str]]:
         items.append({"text": "Services", "href": reverse("vcse:services")})
     if vcse_permissions.can_view_activity_report(user):
         items.append({"text": "VCSE activity", "href": reverse("vcse:activity")})
+    if reporting_permissions.can_view_programme_dashboard(user):
+        items.append({"text": "Dashboards", "href": reverse("reporting:dashboard")})
+    if membership.role in LEAD_ROLES:
+        items.append({"text": "Team metrics", "href": reverse("reporting:team")})
+    if reporting_permissions.may_hold_caseload(user):
+        items.append({"text": "My metrics", "href": reverse("reporting:mine")})
     if permissions.can_view_programme_home(user):
         items.append({"text": "Organisations", "href": reverse("pcns:organisation-list")})
     if referral_permissions.can_merge_people(user):

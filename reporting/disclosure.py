@@ -5,7 +5,10 @@ Stored values are exact; the rule is applied when a figure is shown or exported:
 - ``PUBLICATION`` (programme dashboards by default, and every export marked for publication):
   a count of 1 to 4 is ``*``; other counts are rounded to the nearest 5 (0 stays 0). A
   percentage, median, percentile or mean is ``*`` when the count it is based on is 1 to 4, and
-  otherwise is worked out from the unrounded numbers and rounded to a whole number.
+  otherwise is worked out from the unrounded numbers and rounded to a whole number. A mean or
+  rate (a change in DIALOG score on a 1-7 scale, a caseload per WTE) keeps one decimal place:
+  section 6 names percentages, medians and percentiles, and a whole number would hide a
+  DIALOG change of 0.4.
 - ``MANAGEMENT`` (a tenant's choice for internal dashboards): as above without rounding counts.
 - ``EXACT`` (team and clinician views used for direct care): figures as stored.
 """
@@ -70,7 +73,8 @@ def count_figure(count: int | None, rule: Rule) -> Figure:
     return Figure(str(count), Decimal(count))
 
 
-def statistic_figure(value: Decimal | float | None, base: int | None, rule: Rule) -> Figure:
+def statistic_figure(value: Decimal | float | None, base: int | None, rule: Rule, *,
+                     places: int = 0) -> Figure:
     """A percentage, median, percentile or mean, suppressed with the count it is based on."""
     if value is None:
         return MISSING
@@ -80,8 +84,8 @@ def statistic_figure(value: Decimal | float | None, base: int | None, rule: Rule
     if rule is Rule.EXACT:
         shown = value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP).normalize()
         return Figure(f"{shown:f}", value)
-    whole = _whole(value)
-    return Figure(str(whole), whole)
+    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return Figure(str(rounded), rounded)
 
 
 def figure(metric: Metric, *, numerator: int | None, denominator: int | None,
@@ -92,4 +96,4 @@ def figure(metric: Metric, *, numerator: int | None, denominator: int | None,
     if metric.unit == "percent" and denominator and numerator is not None:
         # from the unrounded numbers, whatever the stored value's rounding
         value = Decimal(numerator) * 100 / Decimal(denominator)
-    return statistic_figure(value, denominator, rule)
+    return statistic_figure(value, denominator, rule, places=1 if metric.unit == "mean" else 0)

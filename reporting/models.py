@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from pcns.models import TenantOwned
+from pcns.models import Tenant, TenantOwned
 
 
 class RefreshStatus(models.TextChoices):
@@ -37,6 +37,8 @@ class RefreshRun(TenantOwned):
         max_length=20, choices=RefreshStatus.choices, default=RefreshStatus.QUEUED
     )
     as_of = models.DateField(help_text="The last day of data counted (UK date).")
+    months = models.PositiveSmallIntegerField(
+        default=24, help_text="How many months it computed, ending with the as-of date's.")
     requested_at = models.DateTimeField(default=timezone.now)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -68,9 +70,15 @@ class MetricValue(TenantOwned):
     """One stored figure: a metric code for a period and a dimension (and category)."""
 
     # Millions of rows at national scale: a bigint key rather than the UUID of other tables
-    # (values never appear in a URL).
+    # (values never appear in a URL), and no foreign key constraints in the database: a
+    # refresh writes a hundred thousand rows per large tenant, all with the one run and tenant
+    # it has just checked, and a constraint would look both up again for every row. Values go
+    # with their run (deleted with it, by the ORM) and row-level security keeps the tenant.
     id = models.BigAutoField(primary_key=True)
-    run = models.ForeignKey(RefreshRun, on_delete=models.CASCADE, related_name="values")
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, editable=False,
+                               db_constraint=False)
+    run = models.ForeignKey(RefreshRun, on_delete=models.CASCADE, related_name="values",
+                            db_constraint=False)
     code = models.CharField(max_length=20)
     version = models.PositiveSmallIntegerField()
     period = models.DateField(help_text="The first day of the calendar month.")

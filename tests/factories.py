@@ -34,6 +34,7 @@ from pcns.tenancy import tenant_context
 from referrals import services as referral_services
 from referrals.models import IntakeRefusal, Person, Referral
 from referrals.validators import nhs_number_check_digit
+from reporting.models import MetricValue, RefreshRun
 from vcse import services as vcse_services
 from vcse.models import OnwardReferral, Service
 
@@ -131,6 +132,7 @@ def build_tenant(slug: str) -> Cast:
         _care_rows(cast)
         _vcse_rows(cast)
         _dataset_rows(cast)
+        _reporting_rows(cast)
     return cast
 
 
@@ -329,3 +331,16 @@ def _dataset_rows(cast: Cast) -> None:
                               external_id=f"{cast.tenant.slug}-pcn", record_id=cast.pcn.pk)
     ImportRun.objects.create(tenant=cast.tenant, created_by=cast.users["tenant_admin"],
                              file_name="organisations.zip", status="succeeded")
+
+
+def _reporting_rows(cast: Cast) -> None:
+    """A row in the metric tables: a finished refresh with one stored figure."""
+    now = timezone.now()
+    run = RefreshRun.objects.create(tenant=cast.tenant, trigger="command", status="succeeded",
+                                    as_of=timezone.localdate(), started_at=now, finished_at=now,
+                                    values_written=1)
+    period = timezone.localdate().replace(day=1)
+    MetricValue.objects.create(tenant=cast.tenant, run=run, code="REF01", version=1,
+                               period=period, period_end=timezone.localdate(),
+                               dimension="tenant", dimension_label=cast.tenant.name,
+                               numerator=0, value=0, computed_at=now)

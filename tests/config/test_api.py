@@ -75,7 +75,7 @@ def test_the_openapi_schema_describes_the_endpoints(api, db):
     assert response.status_code == 200
     paths = response.json()["paths"]
     for path in ("/api/v1/organisations/", "/api/v1/teams/{id}/", "/api/v1/staff/",
-                 "/api/v1/me/"):
+                 "/api/v1/me/", "/api/v1/metrics/"):
         assert path in paths
 
 

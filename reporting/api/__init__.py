@@ -1,0 +1,1 @@
+"""The metrics API: stored figures of the current snapshot, with disclosure control."""
