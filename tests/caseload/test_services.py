@@ -728,7 +728,10 @@ def test_raising_a_risk_concern_records_it_and_queues_one_email_after_commit(
                                               concern=" Talked about ending things ")
     assert (concern.concern, concern.raised_by, concern.is_open) == (
         "Talked about ending things", ctx.peer_support, True)
-    assert len(callbacks) == 1
+    # one email; the other callback announces the change (a metrics refresh)
+    emails = [c for c in callbacks if "risk_concern" in c.__qualname__]
+    assert len(emails) == 1
+    assert len(callbacks) == 2
     event = _reload(referral).events.order_by("-at").first()
     assert (event.kind, event.details) == ("risk_concern_raised", {"concern": str(concern.pk)})
     assert "ending things" not in str(event.details)
