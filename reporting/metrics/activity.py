@@ -24,7 +24,7 @@ the figures are sums over a table far smaller than the contacts.
 from __future__ import annotations
 
 from reporting.engine import RunContext
-from reporting.metrics.referrals import dimension_columns, in_month
+from reporting.metrics.base import dimension_columns, in_month
 
 COUNTED = f"""
 CREATE TEMP TABLE m_activity ON COMMIT DROP AS

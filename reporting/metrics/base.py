@@ -94,6 +94,26 @@ def prepare(ctx: RunContext) -> None:
     ctx.execute("ANALYZE m_period, m_pcn, m_team, m_referral, m_qcontact")
 
 
+def dimension_columns(pcn: str, team: str | None = None, worker: str | None = None) -> str:
+    """``dimension, dimension_key`` of a row of ``GROUP BY GROUPING SETS``: the finest of
+    ``worker``, ``team`` and ``pcn`` grouped on, else the tenant. Each grouping set names at
+    most one of them (an unknown PCN has the key '')."""
+    levels = [(column, name) for column, name in ((worker, "worker"), (team, "team"))
+              if column is not None]
+    dimension = " ".join(f"WHEN grouping({column}) = 0 THEN '{name}'" for column, name in levels)
+    key = " ".join(f"WHEN grouping({column}) = 0 THEN {column}::text" for column, _ in levels)
+    return (f"CASE {dimension} WHEN grouping({pcn}) = 0 THEN 'pcn' ELSE 'tenant' END "
+            f"AS dimension,\n"
+            f"       CASE {key} WHEN grouping({pcn}) = 0 THEN coalesce({pcn}::text, '') "
+            f"ELSE '' END AS dimension_key")
+
+
+def in_month(day: str) -> str:
+    """Join condition of ``m_period p`` to the month ``day`` falls in, up to its period_end
+    (an equality join, so the planner can hash it)."""
+    return f"p.period = date_trunc('month', {day})::date AND {day} <= p.period_end"
+
+
 #: Shared with calculators that filter the same records.
 ASSESSING = sorted(ASSESSING_KINDS)
 CLINICAL_INTERVENTIONS = sorted(CLINICAL_INTERVENTION_KINDS)

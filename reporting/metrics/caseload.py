@@ -35,8 +35,7 @@ current worker.
 from __future__ import annotations
 
 from reporting.engine import RunContext
-from reporting.metrics.base import ASSESSING
-from reporting.metrics.referrals import dimension_columns
+from reporting.metrics.base import ASSESSING, dimension_columns
 from reporting.metrics.waits import WAITING_BANDS
 
 # Each month's open caseload, one row per referral, with its state at the month's end.

@@ -26,6 +26,7 @@ per tenant and PCN (the referral's PCN, as for REF01).
 from __future__ import annotations
 
 from reporting.engine import RunContext
+from reporting.metrics.base import dimension_columns
 
 #: The five broad groups of the national ethnic categories (Z, 99 and anything else: not stated).
 ETHNIC_GROUPS = {
@@ -174,10 +175,7 @@ INSERT INTO m_value (code, period, dimension, dimension_key, category, numerator
 SELECT 'EQ01m', a.period, a.dimension, a.dimension_key, '', a.minority, a.stated,
        100.0 * a.minority / a.stated
 FROM (
-    SELECT p.period,
-           CASE WHEN grouping(r.pcn_id) = 1 THEN 'tenant' ELSE 'pcn' END AS dimension,
-           CASE WHEN grouping(r.pcn_id) = 1 THEN '' ELSE coalesce(r.pcn_id::text, '') END
-               AS dimension_key,
+    SELECT p.period, {dimension_columns("r.pcn_id")},
            count(*) FILTER (WHERE g.ethnic_group IN ({_MINORITY})) AS minority,
            count(*) FILTER (WHERE g.ethnic_group <> 'ethnic_group:not_stated') AS stated
     FROM m_referral r

@@ -25,6 +25,7 @@ completed on or after that referral was received and on or before the spell's en
 from __future__ import annotations
 
 from reporting.engine import RunContext
+from reporting.metrics.base import dimension_columns
 
 CLOSED = """
 CREATE TEMP TABLE m_spell_closed ON COMMIT DROP AS
@@ -46,9 +47,7 @@ WHERE o.tenant_id = %(tenant)s
   AND o.completed_on BETWEEN m.received_on AND c.end_on
 """
 
-_BY_PCN = """CASE WHEN grouping(c.pcn_id) = 1 THEN 'tenant' ELSE 'pcn' END AS dimension,
-       CASE WHEN grouping(c.pcn_id) = 1 THEN '' ELSE coalesce(c.pcn_id::text, '') END
-           AS dimension_key"""
+_BY_PCN = dimension_columns("c.pcn_id")
 
 PAIRED = f"""
 INSERT INTO m_value (code, period, dimension, dimension_key, category, numerator,

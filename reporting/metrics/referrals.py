@@ -28,27 +28,7 @@ out), so a month recomputed later keeps its figures unless back-dated records we
 from __future__ import annotations
 
 from reporting.engine import RunContext
-
-
-def dimension_columns(pcn: str, team: str | None = None, worker: str | None = None) -> str:
-    """``dimension, dimension_key`` of a row of ``GROUP BY GROUPING SETS``: the finest of
-    ``worker``, ``team`` and ``pcn`` grouped on, else the tenant. Each grouping set names at
-    most one of them (an unknown PCN has the key '')."""
-    levels = [(column, name) for column, name in ((worker, "worker"), (team, "team"))
-              if column is not None]
-    dimension = " ".join(f"WHEN grouping({column}) = 0 THEN '{name}'" for column, name in levels)
-    key = " ".join(f"WHEN grouping({column}) = 0 THEN {column}::text" for column, _ in levels)
-    return (f"CASE {dimension} WHEN grouping({pcn}) = 0 THEN 'pcn' ELSE 'tenant' END "
-            f"AS dimension,\n"
-            f"       CASE {key} WHEN grouping({pcn}) = 0 THEN coalesce({pcn}::text, '') "
-            f"ELSE '' END AS dimension_key")
-
-
-def in_month(day: str) -> str:
-    """Join condition of ``m_period p`` to the month ``day`` falls in, up to its period_end
-    (an equality join, so the planner can hash it)."""
-    return f"p.period = date_trunc('month', {day})::date AND {day} <= p.period_end"
-
+from reporting.metrics.base import dimension_columns, in_month
 
 _DIMENSION = dimension_columns("r.pcn_id", team="r.team_id")
 

@@ -21,7 +21,7 @@ Tables built here for other calculators:
 from __future__ import annotations
 
 from reporting.engine import RunContext
-from reporting.metrics.base import ASSESSING, CLINICAL_INTERVENTIONS
+from reporting.metrics.base import ASSESSING, CLINICAL_INTERVENTIONS, dimension_columns
 
 MEMBERS = """
 CREATE TEMP TABLE m_spell_member ON COMMIT DROP AS
@@ -141,9 +141,7 @@ JOIN m_period p ON m.received_on <= p.period_end
 
 # The month's figures per tenant and PCN, unpacked into one row per code.
 _BY_PCN = "GROUP BY GROUPING SETS ((p.period), (p.period, s.pcn_id))"
-_DIMENSION = """CASE WHEN grouping(s.pcn_id) = 1 THEN 'tenant' ELSE 'pcn' END AS dimension,
-       CASE WHEN grouping(s.pcn_id) = 1 THEN '' ELSE coalesce(s.pcn_id::text, '') END
-           AS dimension_key"""
+_DIMENSION = dimension_columns("s.pcn_id")
 
 CLOCK_STOPS = f"""
 INSERT INTO m_value (code, period, dimension, dimension_key, category, numerator,

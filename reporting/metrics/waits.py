@@ -7,6 +7,7 @@ date, time and id; the wait is its date minus the received date.
 from __future__ import annotations
 
 from reporting.engine import RunContext
+from reporting.metrics.base import dimension_columns
 
 SECOND_CONTACTS = """
 CREATE TEMP TABLE m_referral_second ON COMMIT DROP AS
@@ -21,9 +22,7 @@ WHERE rank = 2
 """
 
 _BY_PCN = "GROUP BY GROUPING SETS ((p.period), (p.period, r.pcn_id))"
-_DIMENSION = """CASE WHEN grouping(r.pcn_id) = 1 THEN 'tenant' ELSE 'pcn' END AS dimension,
-       CASE WHEN grouping(r.pcn_id) = 1 THEN '' ELSE coalesce(r.pcn_id::text, '') END
-           AS dimension_key"""
+_DIMENSION = dimension_columns("r.pcn_id")
 
 REACHED = f"""
 INSERT INTO m_value (code, period, dimension, dimension_key, category, numerator,
