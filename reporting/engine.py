@@ -99,32 +99,33 @@ WHERE (d.dimension = 'tenant'
       AND v.dimension_key = d.dimension_key AND v.category = '')
 """
 
+# Every label a value may take, by dimension and key: a few hundred rows, so that storing
+# joins one small table on the text key rather than each source on a cast of it.
+_LABELS = """
+CREATE TEMP TABLE m_label ON COMMIT DROP AS
+SELECT 'tenant' AS dimension, '' AS dimension_key, %(tenant_name)s::text AS label
+UNION ALL SELECT 'pcn', '', 'PCN not known'
+UNION ALL SELECT 'pcn', id::text, name FROM pcns_organisation
+          WHERE tenant_id = %(tenant)s AND kind = 'pcn'
+UNION ALL SELECT 'vcse_org', id::text, name FROM pcns_organisation WHERE tenant_id = %(tenant)s
+UNION ALL SELECT 'team', id::text, name FROM pcns_team WHERE tenant_id = %(tenant)s
+UNION ALL SELECT 'vcse_service', id::text, name FROM vcse_service WHERE tenant_id = %(tenant)s
+UNION ALL SELECT 'worker', m.id::text, trim(u.first_name || ' ' || u.last_name)
+          FROM pcns_membership m JOIN pcns_user u ON u.id = m.user_id
+          WHERE m.tenant_id = %(tenant)s
+"""
+
 _STORE = """
 INSERT INTO reporting_metricvalue (
     tenant_id, run_id, code, version, period, period_end, dimension, dimension_key,
     dimension_label, category, numerator, denominator, value, computed_at)
 SELECT %(tenant)s, %(run)s, v.code, ver.version, v.period, p.period_end, v.dimension,
-       v.dimension_key,
-       left(coalesce(v.dimension_label, CASE v.dimension
-           WHEN 'tenant' THEN %(tenant_name)s
-           WHEN 'pcn' THEN coalesce(org.name, 'PCN not known')
-           WHEN 'vcse_org' THEN org.name
-           WHEN 'team' THEN team.name
-           WHEN 'vcse_service' THEN service.name
-           WHEN 'worker' THEN nullif(trim(u.first_name || ' ' || u.last_name), '')
-       END, ''), 200),
+       v.dimension_key, left(coalesce(v.dimension_label, l.label, ''), 200),
        v.category, v.numerator, v.denominator, round(v.value, 2), %(computed_at)s
 FROM m_value v
 JOIN m_period p ON p.period = v.period
 JOIN unnest(%(codes)s::text[], %(versions)s::int[]) AS ver(code, version) ON ver.code = v.code
-LEFT JOIN pcns_organisation org
-       ON v.dimension IN ('pcn', 'vcse_org') AND v.dimension_key <> ''
-      AND org.id = nullif(v.dimension_key, '')::uuid
-LEFT JOIN pcns_team team ON v.dimension = 'team' AND team.id = nullif(v.dimension_key, '')::uuid
-LEFT JOIN vcse_service service
-       ON v.dimension = 'vcse_service' AND service.id = nullif(v.dimension_key, '')::uuid
-LEFT JOIN pcns_membership m ON v.dimension = 'worker' AND m.id = nullif(v.dimension_key, '')::uuid
-LEFT JOIN pcns_user u ON u.id = m.user_id
+LEFT JOIN m_label l ON l.dimension = v.dimension AND l.dimension_key = v.dimension_key
 """
 
 
@@ -164,8 +165,10 @@ def compute_snapshot(*, ctx: RunContext, run_id: uuid.UUID, tenant_name: str,
     if unknown:
         raise ValueError(f"calculators wrote codes missing from the registry: {unknown}")
     ctx.execute(_ZERO_FILL, {"count_codes": [m.code for m in METRICS if m.is_count]})
+    ctx.execute(_LABELS, {"tenant_name": tenant_name})
+    ctx.execute("ANALYZE m_label")
     stored = ctx.execute(_STORE, {
-        "run": run_id, "tenant_name": tenant_name, "computed_at": computed_at,
+        "run": run_id, "computed_at": computed_at,
         "codes": [m.code for m in METRICS], "versions": [m.version for m in METRICS],
     })
     _drop_temporary_tables()

@@ -74,11 +74,13 @@ class MetricValue(TenantOwned):
     # refresh writes a hundred thousand rows per large tenant, all with the one run and tenant
     # it has just checked, and a constraint would look both up again for every row. Values go
     # with their run (deleted with it, by the ORM) and row-level security keeps the tenant.
+    # One index only, led by the run: every read and the pruning of old snapshots name the run,
+    # and each extra index is written once per value.
     id = models.BigAutoField(primary_key=True)
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, editable=False,
-                               db_constraint=False)
+                               db_constraint=False, db_index=False)
     run = models.ForeignKey(RefreshRun, on_delete=models.CASCADE, related_name="values",
-                            db_constraint=False)
+                            db_constraint=False, db_index=False)
     code = models.CharField(max_length=20)
     version = models.PositiveSmallIntegerField()
     period = models.DateField(help_text="The first day of the calendar month.")

@@ -9,7 +9,8 @@ per tenant and PCN (the referral's PCN, as for REF01).
   ``age:18-24`` / ``25-44`` / ``45-64`` / ``65+`` (age on the day received) and ``imd:1`` to
   ``imd:5`` (deprivation quintile, (decile + 1) / 2, 1 = most deprived) or ``imd:unknown``.
   Each referral is in one category of each axis. '' is every referral received (REF01's total),
-  stored so that the whole is not left to the engine's zero fill.
+  stored so that the whole is not left to the engine's zero fill. The ethnic categories are
+  stored for the tenant only; PCNs have the other axes (see ``PCN_AXES``).
 - EQ01a: the ACC01 people of the month (``m_access``, not the transformed-only variant; see
   reporting.metrics.access) in the same groups, their age taken on the month's last day; once per
   PCN, and once for the tenant however many PCNs they are in. '' is ACC01.
@@ -71,21 +72,27 @@ def _age(on: str) -> str:
     ) + " END"
 
 
+#: The axes of the tenant's figures. A PCN's leave out the 17 national ethnic categories: a
+#: PCN receives a few dozen referrals a month, so nearly every one of those cells would be
+#: suppressed on its dashboard, and they were a sixth of all the values a refresh stores.
 AXES = ["ethnic_category", "ethnic_group", "gender", "age", "imd"]
-
-# The category of a row of the grouping sets below: the axis grouped by, or the whole ('').
-# An age under every band is a NULL category, left out.
-_CATEGORY = "CASE " + " ".join(
-    f"WHEN grouping({axis}) = 0 THEN {axis}" for axis in AXES
-) + " ELSE '' END AS category"
+PCN_AXES = [axis for axis in AXES if axis != "ethnic_category"]
 
 
-def _sets(*keys: str) -> str:
+def _category(axes: list[str]) -> str:
+    """The category of a row of the grouping sets below: the axis grouped by, or the whole
+    (''). An age under every band is a NULL category, left out."""
+    return "CASE " + " ".join(
+        f"WHEN grouping({axis}) = 0 THEN {axis}" for axis in axes
+    ) + " ELSE '' END AS category"
+
+
+def _sets(axes: list[str], *keys: str) -> str:
     """One grouping set per axis and one for the whole, each by ``keys``: PostgreSQL counts
     them all in one pass over the rows."""
     by = ", ".join(keys)
     return "GROUPING SETS (" + ", ".join(
-        [f"({by})", *(f"({by}, {axis})" for axis in AXES)]
+        [f"({by})", *(f"({by}, {axis})" for axis in axes)]
     ) + ")"
 
 
@@ -98,7 +105,7 @@ INSERT INTO m_value (code, period, dimension, dimension_key, category, numerator
 WITH rows AS ({rows})
 SELECT '{code}', period, dimension, dimension_key, category, n, n
 FROM (
-    SELECT period, 'tenant' AS dimension, '' AS dimension_key, {_CATEGORY}, count(*) AS n
+    SELECT period, 'tenant' AS dimension, '' AS dimension_key, {_category(AXES)}, count(*) AS n
     FROM (
         SELECT r.period, g.ethnic_category, g.ethnic_group, g.gender, g.imd,
                {_age(age_on)} AS age
@@ -107,18 +114,18 @@ FROM (
         JOIN m_person_groups g ON g.person_id = r.person_id
         WHERE r.tenant_row
     ) r
-    GROUP BY {_sets("period")}
+    GROUP BY {_sets(AXES, "period")}
     UNION ALL
-    SELECT period, 'pcn', coalesce(pcn_id::text, ''), {_CATEGORY}, count(*)
+    SELECT period, 'pcn', coalesce(pcn_id::text, ''), {_category(PCN_AXES)}, count(*)
     FROM (
-        SELECT r.period, r.pcn_id, g.ethnic_category, g.ethnic_group, g.gender, g.imd,
+        SELECT r.period, r.pcn_id, g.ethnic_group, g.gender, g.imd,
                {_age(age_on)} AS age
         FROM rows r
         JOIN m_period p ON p.period = r.period
         JOIN m_person_groups g ON g.person_id = r.person_id
         WHERE r.pcn_row
     ) r
-    GROUP BY {_sets("period", "pcn_id")}
+    GROUP BY {_sets(PCN_AXES, "period", "pcn_id")}
 ) counts
 WHERE category IS NOT NULL
 """
@@ -130,15 +137,11 @@ REFERRALS = _counts("EQ01", """
     FROM m_referral r
     JOIN m_period p ON r.received_on BETWEEN p.period AND p.period_end""", "r.received_on")
 
-# The ACC01 people, their age at the month's end. m_access merges each person's month ranges
-# per PCN, so a person is in one row per PCN and month.
+# The ACC01 people, their age at the month's end: m_access has each person once per PCN and
+# once for the tenant in a month.
 PEOPLE = _counts("EQ01a", """
-    SELECT p.period, a.pcn_id, a.person_id, FALSE AS tenant_row, TRUE AS pcn_row
-    FROM m_access a
-    JOIN m_period p ON p.period BETWEEN a.month_from AND a.month_to
-    WHERE NOT a.transformed
-    UNION ALL
-    SELECT DISTINCT p.period, NULL::uuid, a.person_id, TRUE, FALSE
+    SELECT p.period, a.pcn_id, a.person_id, a.for_tenant AS tenant_row,
+           NOT a.for_tenant AS pcn_row
     FROM m_access a
     JOIN m_period p ON p.period BETWEEN a.month_from AND a.month_to
     WHERE NOT a.transformed""", "p.period_end")

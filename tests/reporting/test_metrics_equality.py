@@ -49,6 +49,11 @@ def test_referrals_are_counted_by_national_ethnic_category(received):
         assert world.count("EQ01", "2024-03", category=f"ethnic_category:{code}") == 1
     assert world.count("EQ01", "2024-03", category="ethnic_category:M") is None
     assert world.count("EQ01", "2024-03") == 6
+    # PCNs are broken down by the broad groups only (the categories are the tenant's).
+    pcn_categories = {value.category for value in world.values("EQ01", "2024-03")
+                      if value.dimension == "pcn"}
+    assert "ethnic_group:white" in pcn_categories
+    assert not any(category.startswith("ethnic_category:") for category in pcn_categories)
 
 
 def test_referrals_are_counted_by_broad_ethnic_group_with_z_and_99_not_stated(received):

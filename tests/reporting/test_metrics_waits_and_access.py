@@ -4,6 +4,8 @@ from decimal import Decimal
 
 import pytest
 
+from pcns.models import Organisation
+from pcns.tenancy import tenant_context
 from tests.reporting.world import World
 
 pytestmark = pytest.mark.django_db
@@ -120,3 +122,18 @@ def test_the_transformed_variant_counts_only_contacts_after_the_pcn_went_live(wo
     assert world.count("ACC01", "2024-01") == 2
     assert world.count("ACC01T", "2024-01") == 1
     assert world.count("ACC01T", "2024-01", dimension="pcn", key=world.pcn_b) == 0
+
+
+def test_the_transformed_variant_pairs_only_contacts_on_or_after_go_live(world):
+    with tenant_context(world.tenant.pk):
+        Organisation.objects.filter(pk=world.pcn_a.pk).update(go_live_date="2024-02-01")
+    referral = world.referral(world.person(), received="2024-01-02", status="active")
+    world.contact(referral, "2024-01-10")  # before go-live
+    world.contact(referral, "2024-02-12")
+    world.contact(referral, "2024-04-15")
+    world.refresh("2024-05-31")
+    assert world.count("ACC01", "2024-02") == 1  # January and February
+    assert world.count("ACC01T", "2024-02") == 0
+    assert world.count("ACC01T", "2024-03") == 0
+    assert world.count("ACC01T", "2024-04") == 1  # February and April
+    assert world.count("ACC01T", "2024-04", dimension="pcn", key=world.pcn_a) == 1
