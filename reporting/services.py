@@ -89,7 +89,7 @@ def refresh_run_execute(*, run_id: uuid.UUID | str) -> bool:
     try:
         with transaction.atomic():
             _lock_tenant(run.tenant_id)
-            _tune_transaction()
+            tune_refresh_transaction()
             computed_at = timezone.now()
             written = compute_snapshot(
                 ctx=RunContext(tenant_id=run.tenant_id, as_of=run.as_of,
@@ -166,7 +166,7 @@ def _lock_tenant(tenant_id: uuid.UUID) -> None:
                        [f"metrics-refresh:{tenant_id}"])
 
 
-def _tune_transaction() -> None:
+def tune_refresh_transaction() -> None:
     """Settings for the refresh's transaction only.
 
     Its commit returns before its WAL is flushed to disk: a crash in that moment loses only

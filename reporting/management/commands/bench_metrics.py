@@ -336,7 +336,7 @@ class Command(BaseCommand):
         from pcns.tenancy import tenant_context
         from reporting import engine
         from reporting.models import RefreshTrigger
-        from reporting.services import refresh_run_create
+        from reporting.services import refresh_run_create, tune_refresh_transaction
 
         marks: list[tuple[str, float]] = []
         # The engine's statements that fill in zero rows and store the values (private names:
@@ -359,6 +359,7 @@ class Command(BaseCommand):
 
         try:
             with tenant_context(tenant_id), transaction.atomic():
+                tune_refresh_transaction()  # as refresh_run_execute runs it
                 run = refresh_run_create(trigger=RefreshTrigger.COMMAND, as_of=as_of)
                 months = {"months": run.months} if hasattr(run, "months") else {}
                 engine.compute_snapshot(
