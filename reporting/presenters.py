@@ -17,20 +17,23 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from config.templating import uk_datetime
+from referrals.codes import EthnicCategory, Gender
 from reporting import selectors
 from reporting.disclosure import MISSING, Figure, Rule, figure
 from reporting.forms import month_key, month_label
+from reporting.metrics.equality import AGE_BANDS, ETHNIC_GROUPS
+from reporting.metrics.spells import WAIT_BANDS
 from reporting.models import RefreshRun, RefreshStatus
 from reporting.registry import BY_CODE, Metric
 
 #: The programme dashboard's metrics, in the order their sections and tables appear.
 DASHBOARD_CODES = (
     "RS01b", "RS02", "RS03", "ACC01", "REF01", "REF02", "REF03", "REF04", "ACT01", "ACT02",
-    "CAS01", "VCS01", "VCS02", "VCS03", "VCS04", "CCN01", "EQ01", "OUT01", "OUT02q", "OUT02t",
+    "CAS01", "VCS01", "VCS02", "VCS03", "VCS04", "CCN01", "EQ01", "EQ01m", "EQ01a", "OUT01",
+    "OUT02q", "OUT02t",
 )
-#: The dashboard code broken down by weeks waited as well (METRICS.md section 2, RS02-bands).
-BANDED = "RS02"
-BANDS_SUFFIX = "-bands"
+
+
 FIELDS = ("code", "version", "period", "period_end", "dimension", "dimension_key",
           "dimension_label", "category", "numerator", "denominator", "value", "computed_at")
 SUPPRESSED_NOTE = "* a figure based on 1 to 4 people or records, not shown."
@@ -69,7 +72,8 @@ _UNITS = {"w": "weeks", "d": "days", "": ""}
 
 
 def category_label(category: str) -> str:
-    """``band:0-4w`` -> "0 to 4 weeks", ``band:104w+`` -> "Over 104 weeks",
+    """``band:0-4w`` -> "0 to 4 weeks", ``band:104w+`` -> "Over 104 weeks", ``band:85d+`` ->
+    "85 days or more", ``age:65+`` -> "65 and over",
     ``state:awaiting_assessment`` -> "Awaiting assessment"."""
     if not category:
         return "All"
@@ -81,7 +85,9 @@ def category_label(category: str) -> str:
         return f"{low} to {high} {_UNITS[unit]}".strip()
     if match := _OPEN.match(key):
         number, unit = match.groups()
-        return f"Over {number} {_UNITS[unit]}".strip()
+        if unit == "w":  # week bands run from over their lower bound, as above
+            return f"Over {number} weeks"
+        return f"{number} {_UNITS[unit]} or more" if unit else f"{number} and over"
     return key.replace("_", " ").replace("-", " ").capitalize()
 
 
@@ -94,6 +100,51 @@ def _category_order(category: str) -> tuple:
 def unit_text(metric: Metric) -> str:
     return {"count": "number", "percent": "%", "median": "median days", "p90": "days",
             "mean": "mean"}[metric.unit]
+
+
+# --------------------------------------------------------------------------- breakdowns
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """A dashboard table of one code along one axis of its categories (``axis:key``), months
+    down and the keys across, for the place chosen: the tenant, or one PCN."""
+
+    code: str
+    suffix: str
+    axis: str
+    title: str
+    columns: tuple[tuple[str, str], ...]  # (key, label)
+    tenant_only: bool = False  # stored for the tenant only (equality.PCN_AXES)
+
+    @property
+    def id(self) -> str:
+        return f"{self.code}-{self.suffix}"
+
+
+_ETHNIC_GROUP_LABELS = {"white": "White", "mixed": "Mixed", "asian": "Asian or Asian British",
+                        "black": "Black or Black British", "other": "Other ethnic groups",
+                        "not_stated": "Not stated or not known"}
+_ETHNIC_GROUPS = tuple((key, _ETHNIC_GROUP_LABELS[key])
+                       for key in [*ETHNIC_GROUPS, "not_stated"])
+_DEPRIVATION = (("1", "1 (most deprived)"), ("2", "2"), ("3", "3"), ("4", "4"),
+                ("5", "5 (least deprived)"), ("unknown", "Not known"))
+
+#: The breakdowns on the dashboard, each after its code's table (METRICS.md sections 2 and 5).
+BREAKDOWNS = (
+    Breakdown("RS02", "bands", "band", "by weeks waited",
+              tuple((key, category_label(f"band:{key}")) for _, key in WAIT_BANDS)),
+    Breakdown("EQ01", "ethnic-group", "ethnic_group", "by ethnic group", _ETHNIC_GROUPS),
+    Breakdown("EQ01", "ethnic-category", "ethnic_category", "by ethnic category",
+              tuple(EthnicCategory.choices), tenant_only=True),
+    Breakdown("EQ01", "age", "age", "by age band",
+              tuple((key, category_label(f"age:{key}")) for _, key in AGE_BANDS)),
+    Breakdown("EQ01", "gender", "gender", "by gender", tuple(Gender.choices)),
+    Breakdown("EQ01", "deprivation", "imd", "by deprivation quintile (IMD)", _DEPRIVATION),
+    Breakdown("EQ01a", "ethnic-group", "ethnic_group", "by ethnic group", _ETHNIC_GROUPS),
+    Breakdown("EQ01a", "deprivation", "imd", "by deprivation quintile (IMD)", _DEPRIVATION),
+)
+BREAKDOWN_IDS = frozenset(breakdown.id for breakdown in BREAKDOWNS)
 
 
 # --------------------------------------------------------------------------- charts
@@ -289,19 +340,22 @@ def _series(table: Table, periods: Sequence[dt.date], column: int) -> list[tuple
 def dashboard_values(run: RefreshRun, *, codes: Sequence[str], period_from: dt.date,
                      period_to: dt.date, pcn: str) -> list[Value]:
     """The one read of the dashboard: the whole of each code for the tenant and every PCN (or
-    one PCN's rows), and the waiting list's bands for the same place."""
+    one PCN's rows), and the breakdowns of those codes for the same place."""
     from django.db.models import Q
 
     values = selectors.snapshot_values(run, codes=codes, period_from=period_from,
                                        period_to=period_to)
     if pcn:
         values = values.filter(dimension="pcn", dimension_key=pcn)
-        bands = Q(dimension="pcn", dimension_key=pcn)
+        place = Q(dimension="pcn", dimension_key=pcn)
     else:
         values = values.filter(dimension__in=["tenant", "pcn"])
-        bands = Q(dimension="tenant")
-    values = values.filter(Q(category="") | (Q(code=BANDED, category__startswith="band:") & bands))
-    return read(values)
+        place = Q(dimension="tenant")
+    broken_down = Q(pk__in=[])
+    for breakdown in BREAKDOWNS:
+        if breakdown.code in codes:
+            broken_down |= Q(code=breakdown.code, category__startswith=f"{breakdown.axis}:")
+    return read(values.filter(Q(category="") | (broken_down & place)))
 
 
 def dashboard_tables(*, values: Sequence[Value], codes: Sequence[str], periods: list[dt.date],
@@ -331,19 +385,18 @@ def dashboard_tables(*, values: Sequence[Value], codes: Sequence[str], periods: 
         table.chart = line_chart(title=f"{metric.title}: {columns[0][1]}", series=columns[0][1],
                                  metric=metric, points=_series(table, periods, 0))
         tables.append(table)
-        if code == BANDED:
-            tables.append(_bands_table(metric, mine, rows, columns[0][1], rule))
+        tables.extend(_breakdown_table(breakdown, metric, mine, rows, columns[0][1], rule)
+                      for breakdown in BREAKDOWNS
+                      if breakdown.code == code and not (pcn and breakdown.tenant_only))
     return tables
 
 
-def _bands_table(metric: Metric, values: Sequence[Value], rows, place_label: str,
-                 rule: Rule) -> Table:
-    from reporting.metrics.spells import WAIT_BANDS
-
-    columns = [(f"band:{key}", category_label(f"band:{key}")) for _, key in WAIT_BANDS]
+def _breakdown_table(breakdown: Breakdown, metric: Metric, values: Sequence[Value], rows,
+                     place_label: str, rule: Rule) -> Table:
+    columns = [(f"{breakdown.axis}:{key}", label) for key, label in breakdown.columns]
     table = build_table(
-        id=f"{metric.code}{BANDS_SUFFIX}", title=f"{metric.title}, by weeks waited",
-        caption=f"{metric.title} by weeks waited, {place_label}", row_heading="Month",
+        id=breakdown.id, title=f"{metric.title}, {breakdown.title}",
+        caption=f"{metric.title} {breakdown.title}, {place_label}", row_heading="Month",
         rows=rows, columns=columns, values=[v for v in values if v.category], rule=rule,
         place=lambda v: (month_key(v.period), v.category),
     )

@@ -277,9 +277,9 @@ def _export_table(request: HttpRequest, table_id: str, run: RefreshRun):
             return None, None, form
         return _mine_table(request, run, form), Rule.EXACT, form
     require(permissions.can_view_programme_dashboard(request.user))
-    code = table_id.removesuffix(presenters.BANDS_SUFFIX)
+    code = table_id.split("-", 1)[0]
     if code not in presenters.DASHBOARD_CODES or (
-            table_id != code and code != presenters.BANDED):
+            table_id != code and table_id not in presenters.BREAKDOWN_IDS):
         return None, None, None
     form = _form(request, run, pcns=_pcn_choices(request), with_pcn=True)
     if not _ok(form):

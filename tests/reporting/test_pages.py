@@ -21,7 +21,7 @@ from django.utils import timezone
 from pcns.models import AuditEvent, Membership, User
 from pcns.tenancy import tenant_context
 from referrals.models import Person
-from reporting import services
+from reporting import presenters, services
 from reporting.models import MetricValue, RefreshRun
 from tests.api_helpers import count_in
 from tests.reporting.world import World
@@ -143,6 +143,64 @@ def test_the_waiting_list_is_shown_by_weeks_waited(client, tenant_a, figures):
     bands = tables_of(response)["table-RS02-bands"]
     assert bands[0][:3] == ["Month", "0 to 4 weeks", "Over 4 to 8 weeks"]
     assert bands[-1][:3] == ["March 2024", "5", "*"]  # 6 -> 5; 3 -> *
+
+
+@pytest.fixture
+def inequalities(tenant_a, figures):
+    """EQ01 in March 2024 for the tenant (by group and category) and Central PCN (by group)."""
+    pcn = tenant_a.pcn
+    with tenant_context(tenant_a.tenant.pk):
+        MetricValue.objects.bulk_create([
+            MetricValue(tenant=tenant_a.tenant, run=figures, code="EQ01", version=1,
+                        period=dt.date(2024, 3, 1), period_end=dt.date(2024, 3, 31),
+                        dimension=dimension, dimension_key=str(key), dimension_label=label,
+                        category=category, numerator=n, value=n, computed_at=timezone.now())
+            for dimension, key, label, category, n in [
+                ("tenant", "", "Northtown", "", 40),
+                ("tenant", "", "Northtown", "ethnic_group:white", 22),
+                ("tenant", "", "Northtown", "ethnic_group:asian", 13),
+                ("tenant", "", "Northtown", "ethnic_group:not_stated", 5),
+                ("tenant", "", "Northtown", "ethnic_category:K", 7),
+                ("tenant", "", "Northtown", "age:65+", 6),
+                ("tenant", "", "Northtown", "imd:1", 19),
+                ("pcn", pcn.pk, pcn.name, "", 12),
+                ("pcn", pcn.pk, pcn.name, "ethnic_group:white", 9),
+                ("pcn", pcn.pk, pcn.name, "ethnic_group:asian", 3),
+            ]])
+
+
+def test_inequalities_are_shown_by_group_for_the_place_chosen(client, tenant_a, inequalities):
+    tables = tables_of(get(client, tenant_a.programme_manager, DASHBOARD))
+    groups = tables["table-EQ01-ethnic-group"]
+    assert groups[0] == ["Month", "White", "Mixed", "Asian or Asian British",
+                         "Black or Black British", "Other ethnic groups",
+                         "Not stated or not known"]
+    assert groups[-1] == ["March 2024", "20", "-", "15", "-", "-", "5"]
+    categories = tables["table-EQ01-ethnic-category"]
+    assert categories[0][1:4] == ["White: British", "White: Irish",
+                                  "White: any other White background"]
+    assert categories[-1][categories[0].index("Asian or Asian British: Bangladeshi")] == "5"
+    assert tables["table-EQ01-age"][0][-1] == "65 and over"
+    assert tables["table-EQ01-age"][-1][-1] == "5"
+    assert tables["table-EQ01-deprivation"][0][1] == "1 (most deprived)"
+    assert tables["table-EQ01-deprivation"][-1][1] == "20"
+
+    one_pcn = tables_of(get(client, tenant_a.programme_manager, DASHBOARD,
+                            pcn=str(tenant_a.pcn.pk)))
+    assert one_pcn["table-EQ01-ethnic-group"][-1][:4] == ["March 2024", "10", "-", "*"]
+    # the national categories are stored for the tenant only (too small for a PCN)
+    assert "table-EQ01-ethnic-category" not in one_pcn
+
+
+def test_a_breakdown_downloads_as_csv(client, tenant_a, inequalities):
+    client.force_login(tenant_a.programme_manager)
+    rows = read_csv(client.get(reverse("reporting:export"), {
+        "table": "EQ01-ethnic-group", "from": "2024-03", "to": "2024-03"}))
+    assert [(r["category"], r["figure"]) for r in rows] == [
+        ("ethnic_group:white", "20"), ("ethnic_group:asian", "15"),
+        ("ethnic_group:not_stated", "5")]
+    assert client.get(reverse("reporting:export"),
+                      {"table": "EQ01-religion"}).status_code == 404
 
 
 def test_the_last_12_months_are_shown_unless_the_filter_says_otherwise(client, tenant_a,
@@ -454,3 +512,18 @@ def test_the_navigation_links_each_role_to_its_metrics(client, tenant_a, figures
     assert reverse("reporting:team") in links(tenant_a.team_lead)
     assert reverse("reporting:mine") in links(tenant_a.clinician)
     assert links(tenant_a.gp) == set()
+
+
+@pytest.mark.parametrize(("category", "label"), [
+    ("", "All"),
+    ("band:0-4w", "0 to 4 weeks"),
+    ("band:4-8w", "Over 4 to 8 weeks"),
+    ("band:104w+", "Over 104 weeks"),
+    ("band:0-6d", "0 to 6 days"),
+    ("band:85d+", "85 days or more"),
+    ("age:18-24", "18 to 24"),
+    ("age:65+", "65 and over"),
+    ("state:awaiting_assessment", "Awaiting assessment"),
+])
+def test_category_labels(category, label):
+    assert presenters.category_label(category) == label
