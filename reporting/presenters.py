@@ -32,8 +32,6 @@ DASHBOARD_CODES = (
     "CAS01", "VCS01", "VCS02", "VCS03", "VCS04", "CCN01", "EQ01", "EQ01m", "EQ01a", "OUT01",
     "OUT02q", "OUT02t",
 )
-
-
 FIELDS = ("code", "version", "period", "period_end", "dimension", "dimension_key",
           "dimension_label", "category", "numerator", "denominator", "value", "computed_at")
 SUPPRESSED_NOTE = "* a figure based on 1 to 4 people or records, not shown."

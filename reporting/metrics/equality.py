@@ -74,7 +74,7 @@ def _age(on: str) -> str:
 
 #: The axes of the tenant's figures. A PCN's leave out the 17 national ethnic categories: a
 #: PCN receives a few dozen referrals a month, so nearly every one of those cells would be
-#: suppressed on its dashboard, and they were a sixth of all the values a refresh stores.
+#: suppressed on its dashboard, and they were a ninth of all the values a refresh stores.
 AXES = ["ethnic_category", "ethnic_group", "gender", "age", "imd"]
 PCN_AXES = [axis for axis in AXES if axis != "ethnic_category"]
 
