@@ -83,16 +83,18 @@ CREATE TEMP TABLE m_value (
 """
 
 # Counts are stored as 0 rather than left out, for the tenant and, for codes broken down by
-# PCN, for every PCN: a table on a dashboard then shows a 0 rather than a gap.
+# PCN or by team, for every PCN or community mental health team: a table on a dashboard then
+# shows a 0 rather than a gap.
 _ZERO_FILL = """
 INSERT INTO m_value (code, period, dimension, dimension_key, category, numerator, value)
 SELECT c.code, p.period, d.dimension, d.dimension_key, '', 0, 0
 FROM unnest(%(count_codes)s::text[]) AS c(code)
 CROSS JOIN m_period p
 CROSS JOIN (SELECT 'tenant' AS dimension, '' AS dimension_key
-            UNION ALL SELECT 'pcn', pcn_id::text FROM m_pcn) d
+            UNION ALL SELECT 'pcn', pcn_id::text FROM m_pcn
+            UNION ALL SELECT 'team', team_id::text FROM m_team WHERE in_scope) d
 WHERE (d.dimension = 'tenant'
-       OR EXISTS (SELECT 1 FROM m_value v WHERE v.code = c.code AND v.dimension = 'pcn'))
+       OR EXISTS (SELECT 1 FROM m_value v WHERE v.code = c.code AND v.dimension = d.dimension))
   AND NOT EXISTS (
     SELECT 1 FROM m_value v
     WHERE v.code = c.code AND v.period = p.period AND v.dimension = d.dimension

@@ -413,19 +413,20 @@ def sections(tables: Sequence[Table]) -> list[dict]:
 
 # --------------------------------------------------------------------------- team and mine
 
+TEAM_TRIAGE = "triage"
 TEAM_WAITING = "waiting"
 TEAM_CASELOAD = "caseload"
 
 
 def team_values(run: RefreshRun, *, period_from: dt.date, period_to: dt.date,
                 team_ids: Sequence[str], worker_ids: Sequence[str]) -> list[Value]:
-    """One read for the team page: CAS02 per team, CAS01 and CAS01w per worker."""
+    """One read for the team page: CAS02 and W2C05 per team, CAS01 and CAS01w per worker."""
     from django.db.models import Q
 
-    values = selectors.snapshot_values(run, codes=["CAS02", "CAS01", "CAS01w"],
+    values = selectors.snapshot_values(run, codes=["CAS02", "W2C05", "CAS01", "CAS01w"],
                                        period_from=period_from, period_to=period_to)
     values = values.filter(
-        Q(code="CAS02", dimension="team", dimension_key__in=list(team_ids))
+        Q(code__in=["CAS02", "W2C05"], dimension="team", dimension_key__in=list(team_ids))
         | Q(code__in=["CAS01", "CAS01w"], dimension="worker",
             dimension_key__in=list(worker_ids)))
     return read(values)
@@ -437,18 +438,15 @@ def _categories(values: Iterable[Value]) -> list[str]:
 
 def team_tables(*, team_id: str, team_name: str, workers: Sequence[tuple[str, str]],
                 values: Sequence[Value], periods: list[dt.date]) -> list[Table]:
-    """The team's triage backlog by days waiting over time, and each worker's caseload in the
-    last month chosen (exact figures: direct care)."""
-    waiting = [v for v in values if v.code == "CAS02" and v.dimension_key == team_id]
-    columns = [("", "All")] + [(c, category_label(c)) for c in _categories(waiting)]
-    backlog = build_table(
-        id=f"team-{team_id}-{TEAM_WAITING}", title="Referrals awaiting triage",
-        caption=f"Referrals awaiting triage at each month end, {team_name}, by days waiting",
-        row_heading="Month", rows=_period_rows(periods), columns=columns, values=waiting,
-        rule=Rule.EXACT, place=lambda v: (month_key(v.period), v.category))
-    backlog.metric = BY_CODE["CAS02"]
-    backlog.chart = line_chart(title=f"Referrals awaiting triage: {team_name}", series=team_name,
-                               metric=backlog.metric, points=_series(backlog, periods, 0))
+    """The team's waiting list and triage backlog by days waited over time, and each worker's
+    caseload in the last month chosen (exact figures: direct care)."""
+    waiting = _team_over_time(
+        "W2C05", TEAM_WAITING, "Waiting list: referrals waiting for a second contact",
+        "by days waited so far", team_id=team_id, team_name=team_name, values=values,
+        periods=periods)
+    backlog = _team_over_time(
+        "CAS02", TEAM_TRIAGE, "Referrals awaiting triage", "by days waiting",
+        team_id=team_id, team_name=team_name, values=values, periods=periods)
 
     last = periods[-1] if periods else None
     keys = {key for key, _ in workers}
@@ -469,7 +467,23 @@ def team_tables(*, team_id: str, team_name: str, workers: Sequence[tuple[str, st
         place=lambda v: (v.dimension_key, f"{v.code}:{v.category}") if v.code == "CAS01"
         or v.category == "" else None)
     caseload.metric = BY_CODE["CAS01"]
-    return [backlog, caseload]
+    return [waiting, backlog, caseload]
+
+
+def _team_over_time(code: str, key: str, title: str, by: str, *, team_id: str, team_name: str,
+                    values: Sequence[Value], periods: list[dt.date]) -> Table:
+    """A count of the team's at each month end, in all and by its bands, with its chart."""
+    mine = [v for v in values if v.code == code and v.dimension_key == team_id]
+    columns = [("", "All")] + [(c, category_label(c)) for c in _categories(mine)]
+    table = build_table(
+        id=f"team-{team_id}-{key}", title=title,
+        caption=f"{title} at each month end, {team_name}, {by}", row_heading="Month",
+        rows=_period_rows(periods), columns=columns, values=mine, rule=Rule.EXACT,
+        place=lambda v: (month_key(v.period), v.category))
+    table.metric = BY_CODE[code]
+    table.chart = line_chart(title=f"{title}: {team_name}", series=team_name,
+                             metric=table.metric, points=_series(table, periods, 0))
+    return table
 
 
 MINE_TABLE = "mine-caseload"

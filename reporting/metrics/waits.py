@@ -1,7 +1,8 @@
 """Legacy wait from referral to second contact, W2C-* (METRICS.md section 3).
 
 Per in-scope referral, not per spell: the second qualifying contact recorded on it, ordered by
-date, time and id; the wait is its date minus the received date.
+date, time and id; the wait is its date minus the received date. Per tenant and PCN; the
+referrals still waiting (W2C05, W2C05m, W2C05p90) also per receiving team, for the team page.
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ _BAND = "CASE " + " ".join(
     for upto, key in WAITING_BANDS if upto is not None
 ) + f" ELSE 'band:{WAITING_BANDS[-1][1]}' END"
 
+# Still waiting at the month's end: received, not ended, fewer than 2 contacts by then. Per
+# tenant, PCN and receiving team too: the team lead's waiting list.
+_WAITING_DIMENSION = dimension_columns("r.pcn_id", team="r.team_id")
 # Still waiting at the month's end: received, not ended, fewer than 2 contacts by then.
 _WAITING_FROM = """
     FROM m_referral r
@@ -69,12 +73,12 @@ INSERT INTO m_value (code, period, dimension, dimension_key, category, numerator
                      denominator, value)
 SELECT v.code, a.period, a.dimension, a.dimension_key, '', v.numerator, v.denominator, v.value
 FROM (
-    SELECT p.period, {_DIMENSION},
+    SELECT p.period, {_WAITING_DIMENSION},
            count(*) AS waiting,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY p.period_end - r.received_on) AS median,
            percentile_cont(0.9) WITHIN GROUP (ORDER BY p.period_end - r.received_on) AS p90
     {_WAITING_FROM}
-    {_BY_PCN}
+    GROUP BY GROUPING SETS ((p.period), (p.period, r.pcn_id), (p.period, r.team_id))
 ) a
 CROSS JOIN LATERAL (VALUES
     ('W2C05', a.waiting, NULL::bigint, a.waiting::numeric),
@@ -85,9 +89,10 @@ CROSS JOIN LATERAL (VALUES
 
 WAITING_BANDED = f"""
 INSERT INTO m_value (code, period, dimension, dimension_key, category, numerator, value)
-SELECT 'W2C05', p.period, {_DIMENSION}, b.category, count(*), count(*)
+SELECT 'W2C05', p.period, {_WAITING_DIMENSION}, b.category, count(*), count(*)
 {_WAITING_FROM.replace("WHERE", "CROSS JOIN LATERAL (SELECT " + _BAND + " AS category) b WHERE")}
-GROUP BY GROUPING SETS ((p.period, b.category), (p.period, r.pcn_id, b.category))
+GROUP BY GROUPING SETS ((p.period, b.category), (p.period, r.pcn_id, b.category),
+                        (p.period, r.team_id, b.category))
 """
 
 

@@ -71,6 +71,19 @@ def test_referrals_still_waiting_at_the_months_end_with_their_bands(world):
     assert world.number("W2C05p90", "2024-03") == Decimal("76.2")  # 21 + 0.8 * 69
 
 
+def test_the_waiting_list_is_counted_per_receiving_team(world):
+    world.referral(world.person(), received="2024-03-25")
+    world.referral(world.person(), received="2024-03-10", team=world.team_b)
+    world.referral(world.person(practice=world.practice_b), received="2024-01-01")
+    world.refresh("2024-03-31")
+    team_a = {"dimension": "team", "key": world.team_a}
+    assert world.count("W2C05", "2024-03", **team_a) == 2
+    assert world.count("W2C05", "2024-03", dimension="team", key=world.team_b) == 1
+    assert world.count("W2C05", "2024-03", category="band:85d+", **team_a) == 1
+    assert world.number("W2C05m", "2024-03", **team_a) == Decimal("48")  # of 6 and 90
+    assert world.count("W2C05", "2023-12", **team_a) == 0  # zero-filled, not left out
+
+
 # --------------------------------------------------------------------------- ACC01
 
 

@@ -449,6 +449,11 @@ def caseloads(tenant_a):
         count_row("CAS02", "2024-03", 1, dimension="team", key=team.pk, label=team.name,
                   category="band:7-13d"),
         count_row("CAS02", "2024-03", 7, dimension="team", key=other.pk, label=other.name),
+        count_row("W2C05", "2024-03", 4, dimension="team", key=team.pk, label=team.name),
+        count_row("W2C05", "2024-03", 4, dimension="team", key=team.pk, label=team.name,
+                  category="band:85d+"),
+        count_row("W2C05", "2024-02", 0, dimension="team", key=team.pk, label=team.name),
+        count_row("W2C05", "2024-03", 8, dimension="team", key=other.pk, label=other.name),
         count_row("CAS01", "2024-03", 3, dimension="worker", key=mine, label="Clinician N"),
         count_row("CAS01", "2024-03", 2, dimension="worker", key=mine, label="Clinician N",
                   category="state:allocated"),
@@ -462,7 +467,10 @@ def test_a_team_lead_sees_exact_figures_for_their_own_team(client, tenant_a, cas
     response = get(client, tenant_a.team_lead, "reporting:team")
     assert response.status_code == 200
     tables = tables_of(response)
-    backlog = tables[f"table-team-{tenant_a.pcn_team.pk}-waiting"]
+    waiting = tables[f"table-team-{tenant_a.pcn_team.pk}-waiting"]
+    assert waiting[0] == ["Month", "All", "85 days or more"]
+    assert waiting[-2:] == [["February 2024", "0", "-"], ["March 2024", "4", "4"]]
+    backlog = tables[f"table-team-{tenant_a.pcn_team.pk}-triage"]
     assert backlog[0] == ["Month", "All", "0 to 6 days", "7 to 13 days"]
     assert backlog[-1] == ["March 2024", "3", "2", "1"]
     caseload = tables[f"table-team-{tenant_a.pcn_team.pk}-caseload"]
