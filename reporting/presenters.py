@@ -420,14 +420,15 @@ TEAM_CASELOAD = "caseload"
 
 def team_values(run: RefreshRun, *, period_from: dt.date, period_to: dt.date,
                 team_ids: Sequence[str], worker_ids: Sequence[str]) -> list[Value]:
-    """One read for the team page: CAS02 and W2C05 per team, CAS01 and CAS01w per worker."""
+    """One read for the team page: CAS02 and W2C05 per team over the months, CAS01 and CAS01w
+    per worker in the last month (the only one the page shows)."""
     from django.db.models import Q
 
     values = selectors.snapshot_values(run, codes=["CAS02", "W2C05", "CAS01", "CAS01w"],
                                        period_from=period_from, period_to=period_to)
     values = values.filter(
         Q(code__in=["CAS02", "W2C05"], dimension="team", dimension_key__in=list(team_ids))
-        | Q(code__in=["CAS01", "CAS01w"], dimension="worker",
+        | Q(code__in=["CAS01", "CAS01w"], dimension="worker", period=period_to,
             dimension_key__in=list(worker_ids)))
     return read(values)
 
