@@ -454,10 +454,7 @@ def team_tables(*, team_id: str, team_name: str, workers: Sequence[tuple[str, st
     held = [v for v in values if v.code in ("CAS01", "CAS01w") and v.period == last
             and v.dimension_key in keys]
     labels = {v.dimension_key: v.dimension_label for v in held if v.dimension_label}
-    states = _categories(v for v in held if v.code == "CAS01")
-    columns = ([("CAS01:", "Open caseload")]
-               + [(f"CAS01:{c}", category_label(c)) for c in states]
-               + [("CAS01w:", "Per whole-time equivalent")])
+    columns = _caseload_columns(held)
     caseload = build_table(
         id=f"team-{team_id}-{TEAM_CASELOAD}", title="Caseload per worker",
         caption=f"Open caseload per worker at the end of "
@@ -487,6 +484,14 @@ def _team_over_time(code: str, key: str, title: str, by: str, *, team_id: str, t
     return table
 
 
+def _caseload_columns(values: Iterable[Value]) -> list[tuple[str, str]]:
+    """The open caseload, its states found in ``values`` and the caseload per WTE."""
+    states = _categories(v for v in values if v.code == "CAS01")
+    return ([("CAS01:", "Open caseload")]
+            + [(f"CAS01:{c}", category_label(c)) for c in states]
+            + [("CAS01w:", "Per whole-time equivalent")])
+
+
 MINE_TABLE = "mine-caseload"
 
 
@@ -498,10 +503,7 @@ def mine_values(run: RefreshRun, *, period_from: dt.date, period_to: dt.date,
 
 
 def mine_table(*, values: Sequence[Value], periods: list[dt.date]) -> Table:
-    states = _categories(v for v in values if v.code == "CAS01")
-    columns = ([("CAS01:", "Open caseload")]
-               + [(f"CAS01:{c}", category_label(c)) for c in states]
-               + [("CAS01w:", "Per whole-time equivalent")])
+    columns = _caseload_columns(values)
     table = build_table(
         id=MINE_TABLE, title="My caseload", caption="My open caseload at each month end",
         row_heading="Month", rows=_period_rows(periods), columns=columns, values=values,

@@ -114,6 +114,18 @@ def in_month(day: str) -> str:
     return f"p.period = date_trunc('month', {day})::date AND {day} <= p.period_end"
 
 
+#: The national 4-week wait, in days (RS01a/b, W2C04).
+FOUR_WEEKS = 28
+
+
+def wait_columns(days: str) -> str:
+    """``n, within, median, p90`` of the waits ``days`` in a group: how many, how many within
+    4 weeks, and the median and 90th percentile (interpolated, as METRICS.md counts them)."""
+    return (f"count(*) AS n, count(*) FILTER (WHERE {days} <= {FOUR_WEEKS}) AS within,\n"
+            f"           percentile_cont(0.5) WITHIN GROUP (ORDER BY {days}) AS median,\n"
+            f"           percentile_cont(0.9) WITHIN GROUP (ORDER BY {days}) AS p90")
+
+
 #: Shared with calculators that filter the same records.
 ASSESSING = sorted(ASSESSING_KINDS)
 CLINICAL_INTERVENTIONS = sorted(CLINICAL_INTERVENTION_KINDS)

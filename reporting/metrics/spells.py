@@ -21,7 +21,12 @@ Tables built here for other calculators:
 from __future__ import annotations
 
 from reporting.engine import RunContext
-from reporting.metrics.base import ASSESSING, CLINICAL_INTERVENTIONS, dimension_columns
+from reporting.metrics.base import (
+    ASSESSING,
+    CLINICAL_INTERVENTIONS,
+    dimension_columns,
+    wait_columns,
+)
 
 MEMBERS = """
 CREATE TEMP TABLE m_spell_member ON COMMIT DROP AS
@@ -148,20 +153,16 @@ INSERT INTO m_value (code, period, dimension, dimension_key, category, numerator
                      denominator, value)
 SELECT v.code, a.period, a.dimension, a.dimension_key, '', v.numerator, v.denominator, v.value
 FROM (
-    SELECT p.period, {_DIMENSION},
-           count(*) AS stops,
-           count(*) FILTER (WHERE s.clock_stop - s.start_on <= 28) AS within,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY s.clock_stop - s.start_on) AS median,
-           percentile_cont(0.9) WITHIN GROUP (ORDER BY s.clock_stop - s.start_on) AS p90
+    SELECT p.period, {_DIMENSION}, {wait_columns("s.clock_stop - s.start_on")}
     FROM m_spell s JOIN m_period p ON s.clock_stop BETWEEN p.period AND p.period_end
     {_BY_PCN}
 ) a
 CROSS JOIN LATERAL (VALUES
-    ('RS01', a.stops, NULL::bigint, a.stops::numeric),
+    ('RS01', a.n, NULL::bigint, a.n::numeric),
     ('RS01a', a.within, NULL, a.within),
-    ('RS01b', a.within, a.stops, 100.0 * a.within / a.stops),
-    ('RS01m', NULL, a.stops, a.median),
-    ('RS01p90', NULL, a.stops, a.p90)
+    ('RS01b', a.within, a.n, 100.0 * a.within / a.n),
+    ('RS01m', NULL, a.n, a.median),
+    ('RS01p90', NULL, a.n, a.p90)
 ) AS v(code, numerator, denominator, value)
 """
 

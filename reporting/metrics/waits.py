@@ -8,7 +8,7 @@ referrals still waiting (W2C05, W2C05m, W2C05p90) also per receiving team, for t
 from __future__ import annotations
 
 from reporting.engine import RunContext
-from reporting.metrics.base import dimension_columns
+from reporting.metrics.base import dimension_columns, wait_columns
 
 SECOND_CONTACTS = """
 CREATE TEMP TABLE m_referral_second ON COMMIT DROP AS
@@ -30,21 +30,17 @@ INSERT INTO m_value (code, period, dimension, dimension_key, category, numerator
                      denominator, value)
 SELECT v.code, a.period, a.dimension, a.dimension_key, '', v.numerator, v.denominator, v.value
 FROM (
-    SELECT p.period, {_DIMENSION},
-           count(*) AS reached,
-           count(*) FILTER (WHERE w.second_on - r.received_on <= 28) AS within,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY w.second_on - r.received_on) AS median,
-           percentile_cont(0.9) WITHIN GROUP (ORDER BY w.second_on - r.received_on) AS p90
+    SELECT p.period, {_DIMENSION}, {wait_columns("w.second_on - r.received_on")}
     FROM m_referral_second w
     JOIN m_referral r ON r.id = w.referral_id
     JOIN m_period p ON w.second_on BETWEEN p.period AND p.period_end
     {_BY_PCN}
 ) a
 CROSS JOIN LATERAL (VALUES
-    ('W2C01', a.reached, NULL::bigint, a.reached::numeric),
-    ('W2C02', NULL, a.reached, a.median),
-    ('W2C03', NULL, a.reached, a.p90),
-    ('W2C04', a.within, a.reached, 100.0 * a.within / a.reached)
+    ('W2C01', a.n, NULL::bigint, a.n::numeric),
+    ('W2C02', NULL, a.n, a.median),
+    ('W2C03', NULL, a.n, a.p90),
+    ('W2C04', a.within, a.n, 100.0 * a.within / a.n)
 ) AS v(code, numerator, denominator, value)
 """
 
@@ -59,7 +55,6 @@ _BAND = "CASE " + " ".join(
 # Still waiting at the month's end: received, not ended, fewer than 2 contacts by then. Per
 # tenant, PCN and receiving team too: the team lead's waiting list.
 _WAITING_DIMENSION = dimension_columns("r.pcn_id", team="r.team_id")
-# Still waiting at the month's end: received, not ended, fewer than 2 contacts by then.
 _WAITING_FROM = """
     FROM m_referral r
     JOIN m_period p ON r.received_on <= p.period_end
@@ -73,17 +68,14 @@ INSERT INTO m_value (code, period, dimension, dimension_key, category, numerator
                      denominator, value)
 SELECT v.code, a.period, a.dimension, a.dimension_key, '', v.numerator, v.denominator, v.value
 FROM (
-    SELECT p.period, {_WAITING_DIMENSION},
-           count(*) AS waiting,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY p.period_end - r.received_on) AS median,
-           percentile_cont(0.9) WITHIN GROUP (ORDER BY p.period_end - r.received_on) AS p90
+    SELECT p.period, {_WAITING_DIMENSION}, {wait_columns("p.period_end - r.received_on")}
     {_WAITING_FROM}
     GROUP BY GROUPING SETS ((p.period), (p.period, r.pcn_id), (p.period, r.team_id))
 ) a
 CROSS JOIN LATERAL (VALUES
-    ('W2C05', a.waiting, NULL::bigint, a.waiting::numeric),
-    ('W2C05m', NULL, a.waiting, a.median),
-    ('W2C05p90', NULL, a.waiting, a.p90)
+    ('W2C05', a.n, NULL::bigint, a.n::numeric),
+    ('W2C05m', NULL, a.n, a.median),
+    ('W2C05p90', NULL, a.n, a.p90)
 ) AS v(code, numerator, denominator, value)
 """
 
