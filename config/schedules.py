@@ -18,4 +18,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "reporting.tasks.refresh_all_tenants",
         "schedule": crontab(minute=30, hour=1),
     },
+    # Refreshes whose worker died or whose task was lost, recorded as failed so that they stop
+    # showing as in progress (reporting.services.refresh_runs_close_abandoned).
+    "close-abandoned-metrics-refreshes": {
+        "task": "reporting.tasks.close_abandoned_refreshes",
+        "schedule": crontab(minute="*/15"),
+    },
 }

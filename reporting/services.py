@@ -6,6 +6,11 @@ snapshot or the new one, never part of either. A run that fails rolls back, is r
 failed with its error, and leaves the previous snapshot as it was. Two runs for one tenant never
 compute at once: each takes the tenant's advisory lock first.
 
+A run whose worker died stays "running", and one whose task was lost stays "queued": either
+would show as in progress for ever and keep anyone from asking for another.
+``refresh_runs_close_abandoned`` records them as failed (every 15 minutes, and before a
+refresh is asked for on the run log page).
+
 Edits ask for a refresh through ``refresh_request``, which queues at most one run per tenant per
 ``METRICS_REFRESH_DEBOUNCE_SECONDS``: a burst of edits gives one refresh after it.
 """
@@ -15,7 +20,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -34,6 +39,14 @@ PROGRESS_SECONDS = 60 * 60
 #: Snapshots kept per tenant: the current one, and the one before it for readers that looked
 #: up the current run just before a new one replaced it.
 KEEP_SNAPSHOTS = 2
+#: A queued run that no worker has started in this time never will be (its task was lost).
+QUEUED_LIMIT = timedelta(hours=1)
+#: A run is marked running when a worker claims it and takes the tenant's lock a moment later.
+CLAIM_GRACE = timedelta(minutes=2)
+ABANDONED_QUEUED = ("No worker started this refresh within an hour. The previous figures "
+                    "stay current.")
+ABANDONED_RUNNING = ("The worker computing this refresh stopped before it finished. The "
+                     "previous figures stay current.")
 
 
 @dataclass(frozen=True)
@@ -159,11 +172,38 @@ def refresh_pending_clear(tenant_id: uuid.UUID | str) -> None:
     cache.delete(_pending_key(tenant_id))
 
 
-def _lock_tenant(tenant_id: uuid.UUID) -> None:
-    """Serialise refreshes of one tenant (held to the end of the transaction)."""
+def refresh_runs_close_abandoned(tenant_id: uuid.UUID | str) -> int:
+    """Record as failed the tenant's runs that will never finish; returns how many.
+
+    Queued runs older than ``QUEUED_LIMIT`` were lost on the way to a worker. A running run is
+    abandoned when no refresh of the tenant holds its lock: a live run holds it (or waits for
+    it) until it ends, and a dead worker's connection has let it go. The check takes the lock
+    itself, so no run can start computing while it looks.
+    """
+    now = timezone.now()
+    closed = RefreshRun.objects.filter(
+        tenant_id=tenant_id, status=RefreshStatus.QUEUED, requested_at__lt=now - QUEUED_LIMIT,
+    ).update(status=RefreshStatus.FAILED, finished_at=now, error=ABANDONED_QUEUED)
+    running = RefreshRun.objects.filter(
+        tenant_id=tenant_id, status=RefreshStatus.RUNNING, started_at__lt=now - CLAIM_GRACE)
+    if running.exists():
+        with transaction.atomic():
+            if _lock_tenant(tenant_id, wait=False):
+                closed += running.update(status=RefreshStatus.FAILED, finished_at=now,
+                                         error=ABANDONED_RUNNING)
+    if closed:
+        logger.warning("closed %s abandoned metrics refresh runs of tenant %s", closed, tenant_id)
+    return closed
+
+
+def _lock_tenant(tenant_id: uuid.UUID | str, *, wait: bool = True) -> bool:
+    """Serialise refreshes of one tenant (held to the end of the transaction). Without
+    ``wait``, returns False at once if another transaction holds the lock."""
+    function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 7))",
+        cursor.execute(f"SELECT {function}(hashtextextended(%s, 7))",
                        [f"metrics-refresh:{tenant_id}"])
+        return wait or cursor.fetchone()[0]
 
 
 def tune_refresh_transaction() -> None:

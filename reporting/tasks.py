@@ -39,3 +39,16 @@ def refresh_all_tenants() -> int:
         refresh_tenant.apply_async(kwargs={"tenant_id": str(tenant_id), "run_id": str(run.pk)})
         queued += 1
     return queued
+
+
+@platform_task(name="reporting.tasks.close_abandoned_refreshes")
+def close_abandoned_refreshes() -> int:
+    """Record as failed every tenant's refreshes that will never finish (dead worker, lost
+    task), so dashboards stop showing them as in progress."""
+    from reporting.services import refresh_runs_close_abandoned
+
+    closed = 0
+    for tenant_id in all_tenant_ids():
+        with tenant_context(tenant_id):
+            closed += refresh_runs_close_abandoned(tenant_id)
+    return closed

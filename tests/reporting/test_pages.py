@@ -374,6 +374,22 @@ def test_refresh_now_queues_a_manual_run(client, tenant_a, figures):
     assert count_in(tenant_a, RefreshRun, trigger="manual") == 1
 
 
+def test_refresh_now_is_not_blocked_by_a_run_whose_worker_died(client, tenant_a, figures):
+    an_hour_ago = timezone.now() - dt.timedelta(hours=1)
+    with tenant_context(tenant_a.tenant.pk):
+        dead = RefreshRun.objects.create(
+            tenant=tenant_a.tenant, trigger="schedule", as_of=timezone.localdate(),
+            status="running", requested_at=an_hour_ago, started_at=an_hour_ago)
+    client.force_login(tenant_a.programme_manager)
+    client.post(reverse("reporting:runs"))
+    with tenant_context(tenant_a.tenant.pk):
+        dead.refresh_from_db()
+        assert dead.status == "failed"
+        assert RefreshRun.objects.get(trigger="manual").status == "queued"
+    page = get(client, tenant_a.programme_manager, "reporting:runs").content.decode()
+    assert "The worker computing this refresh stopped before it finished." in page
+
+
 def test_refresh_now_needs_the_csrf_token_and_the_role(tenant_a, figures):
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(tenant_a.programme_manager)

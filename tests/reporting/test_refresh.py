@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 import uuid
 from io import StringIO
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Value
 from django.db.models.functions import Concat
 from django.utils import timezone
@@ -23,8 +25,15 @@ from reporting import engine
 from reporting.models import MetricValue, RefreshRun, RefreshStatus, RefreshTrigger
 from reporting.registry import METRICS
 from reporting.selectors import current_run
-from reporting.services import refresh_now, refresh_queue, refresh_request
-from reporting.tasks import refresh_all_tenants
+from reporting.services import (
+    ABANDONED_QUEUED,
+    ABANDONED_RUNNING,
+    refresh_now,
+    refresh_queue,
+    refresh_request,
+    refresh_runs_close_abandoned,
+)
+from reporting.tasks import close_abandoned_refreshes, refresh_all_tenants
 from tests.dataset.test_round_trip import tables_from
 from tests.reporting.world import World
 
@@ -198,6 +207,67 @@ def test_a_burst_of_edits_queues_one_refresh(settings, world):
         assert refresh_request(uuid.uuid4()) is True  # another tenant has its own
     finally:
         app.control.purge()
+
+
+# --------------------------------------------------------------------------- abandoned runs
+
+
+def stale(world, status: str, minutes: int) -> RefreshRun:
+    """A run left queued or running ``minutes`` ago, as a lost task or a dead worker leaves it."""
+    at = timezone.now() - dt.timedelta(minutes=minutes)
+    with tenant_context(world.tenant.pk):
+        return RefreshRun.objects.create(
+            tenant=world.tenant, trigger=RefreshTrigger.SCHEDULE, as_of=dt.date(2024, 3, 31),
+            status=status, requested_at=at, started_at=at if status == "running" else None)
+
+
+def closed(world) -> dict[str, str]:
+    with tenant_context(world.tenant.pk):
+        assert refresh_runs_close_abandoned(world.tenant.pk) >= 0
+        return {str(run.pk): run.status for run in RefreshRun.objects.all()}
+
+
+def test_runs_a_dead_worker_or_a_lost_task_left_are_recorded_as_failed(world):
+    dead = stale(world, "running", minutes=10)
+    lost = stale(world, "queued", minutes=61)
+    claiming = stale(world, "running", minutes=1)  # claimed; about to take the lock
+    waiting = stale(world, "queued", minutes=30)  # behind other tenants in the queue
+    statuses = closed(world)
+    assert statuses == {str(dead.pk): "failed", str(lost.pk): "failed",
+                        str(claiming.pk): "running", str(waiting.pk): "queued"}
+    with tenant_context(world.tenant.pk):
+        dead.refresh_from_db()
+        lost.refresh_from_db()
+        assert dead.error == ABANDONED_RUNNING and dead.finished_at is not None
+        assert lost.error == ABANDONED_QUEUED
+        # a lost task that reaches a worker after all finds its run closed, and does nothing
+        from reporting.services import refresh_run_execute
+        assert refresh_run_execute(run_id=lost.pk) is False
+        assert not MetricValue.objects.filter(run=lost).exists()
+
+
+def test_a_running_refresh_that_holds_its_tenants_lock_is_left_running(world):
+    run = stale(world, "running", minutes=10)
+    other = connections.create_connection("default")  # the live worker's own connection
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(hashtextextended(%s, 7))",
+                           [f"metrics-refresh:{world.tenant.pk}"])
+        assert closed(world) == {str(run.pk): "running"}
+        other.close()  # the worker dies: its connection and the lock go with it
+        assert closed(world) == {str(run.pk): "failed"}
+    finally:
+        other.close()
+
+
+def test_abandoned_runs_are_closed_for_every_tenant_by_a_scheduled_task(world):
+    other = World.build("other")
+    runs = [stale(world, "running", minutes=20), stale(other, "queued", minutes=90)]
+    assert close_abandoned_refreshes() == 2
+    assert closed(world) == {str(runs[0].pk): "failed"}
+    assert closed(other) == {str(runs[1].pk): "failed"}
+    schedule = settings.CELERY_BEAT_SCHEDULE["close-abandoned-metrics-refreshes"]
+    assert schedule["task"] == close_abandoned_refreshes.name
 
 
 # --------------------------------------------------------------------------- real workers
