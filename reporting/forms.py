@@ -1,4 +1,4 @@
-"""The dashboards' filters: a period of months of the stored run, and a PCN."""
+"""The dashboards' filters: a period of months of the stored run, and a PCN or a team."""
 
 from __future__ import annotations
 
@@ -28,19 +28,23 @@ def month_label(period: dt.date) -> str:
 
 
 class PeriodForm(forms.Form):
-    """``from`` and ``to`` (YYYY-MM, months of the run) and an optional ``pcn``.
+    """``from`` and ``to`` (YYYY-MM, months of the run), and an optional ``pcn`` or ``team``.
 
-    ``from`` is a Python keyword, so that field is added by name. An unknown month or PCN is a
-    field error, never a silent widening.
+    ``from`` is a Python keyword, so that field is added by name. An unknown month, PCN or team
+    is a field error, never a silent widening. ``team`` is offered only with ``teams``: "All
+    teams" (blank) when ``all_teams``, else the first team when none is chosen.
     """
 
     to = forms.ChoiceField(required=False, error_messages={
         "invalid_choice": "Choose a month the figures cover."})
     pcn = forms.ChoiceField(required=False, error_messages={
         "invalid_choice": "Choose a PCN from the list."})
+    team = forms.ChoiceField(required=False, error_messages={
+        "invalid_choice": "Choose a team from the list."})
 
     def __init__(self, data, *, months: list[dt.date], pcns: list[tuple[str, str]] = (),
-                 with_pcn: bool = True):
+                 with_pcn: bool = True, teams: list[tuple[str, str]] = (),
+                 all_teams: bool = True):
         super().__init__(data)
         self.months = months
         choices = [(month_key(m), month_label(m)) for m in months]
@@ -51,7 +55,12 @@ class PeriodForm(forms.Form):
             self.fields["pcn"].choices = [("", "All PCNs"), *pcns]
         else:
             del self.fields["pcn"]
-        self.order_fields(["from", "to", "pcn"])
+        self.default_team = "" if all_teams or not teams else teams[0][0]
+        if teams:
+            self.fields["team"].choices = [*([("", "All teams")] if all_teams else []), *teams]
+        else:
+            del self.fields["team"]
+        self.order_fields(["from", "to", "pcn", "team"])
 
     def clean(self):
         data = super().clean()
@@ -66,4 +75,5 @@ class PeriodForm(forms.Form):
             return data
         data["period_from"], data["period_to"] = first, last
         data["pcn"] = data.get("pcn") or ""
+        data["team"] = data.get("team") or self.default_team
         return data

@@ -32,6 +32,9 @@ from reporting.models import RefreshRun, RefreshTrigger
 
 #: Seconds between two looks at a refresh in progress.
 POLL_SECONDS = 3
+#: The most teams the team page shows at once ("All teams"); a programme manager with more
+#: (every team of the tenant) chooses one.
+TEAMS_ON_ONE_PAGE = 5
 PROGRAMME, TEAM, MINE = "programme", "team", "mine"
 
 
@@ -56,9 +59,10 @@ def _pcn_choices(request: HttpRequest) -> list[tuple[str, str]]:
             .order_by("name").values_list("pk", "name")]
 
 
-def _form(request: HttpRequest, run: RefreshRun | None, *, pcns=(), with_pcn=False) -> PeriodForm:
+def _form(request: HttpRequest, run: RefreshRun | None, *, pcns=(), with_pcn=False,
+          teams=(), all_teams=True) -> PeriodForm:
     form = PeriodForm(request.GET, months=run_months(run) if run else [], pcns=pcns,
-                      with_pcn=with_pcn)
+                      with_pcn=with_pcn, teams=teams, all_teams=all_teams)
     form.is_valid()
     return form
 
@@ -66,8 +70,9 @@ def _form(request: HttpRequest, run: RefreshRun | None, *, pcns=(), with_pcn=Fal
 def _query(form: PeriodForm, **extra) -> str:
     data = form.cleaned_data
     params = {"from": month_key(data["period_from"]), "to": month_key(data["period_to"])}
-    if data.get("pcn"):
-        params["pcn"] = data["pcn"]
+    for name in ("pcn", "team"):
+        if data.get(name):
+            params[name] = data[name]
     return urlencode({**params, **extra})
 
 
@@ -83,8 +88,8 @@ def _field_values(form: PeriodForm) -> dict[str, str]:
     if form.is_valid() and "period_from" in form.cleaned_data:
         return {"from": month_key(form.cleaned_data["period_from"]),
                 "to": month_key(form.cleaned_data["period_to"]),
-                "pcn": form.cleaned_data.get("pcn", "")}
-    return {name: form.data.get(name, "") for name in ("from", "to", "pcn")}
+                "pcn": form.cleaned_data.get("pcn", ""), "team": form.cleaned_data.get("team", "")}
+    return {name: form.data.get(name, "") for name in ("from", "to", "pcn", "team")}
 
 
 def _periods(form: PeriodForm) -> list[dt.date]:
@@ -176,8 +181,16 @@ def _team_scope(request: HttpRequest) -> list[tuple[str, str, list[tuple[str, st
     return [(str(pk), name, members.get(pk, [])) for pk, name in teams]
 
 
-def _team_tables(request: HttpRequest, run: RefreshRun, form: PeriodForm):
-    scope = _team_scope(request)
+def _team_form(request: HttpRequest, run: RefreshRun, scope) -> PeriodForm:
+    """The period, and a team when there is more than one: "All teams" by default if they
+    fit on one page (``TEAMS_ON_ONE_PAGE``), else the first team and no "All teams"."""
+    teams = [(team_id, name) for team_id, name, _ in scope] if len(scope) > 1 else []
+    return _form(request, run, teams=teams, all_teams=len(scope) <= TEAMS_ON_ONE_PAGE)
+
+
+def _team_tables(request: HttpRequest, run: RefreshRun, form: PeriodForm, scope):
+    if form.cleaned_data.get("team"):
+        scope = [team for team in scope if team[0] == form.cleaned_data["team"]]
     values = presenters.team_values(
         run, period_from=form.cleaned_data["period_from"],
         period_to=form.cleaned_data["period_to"], team_ids=[t for t, _, _ in scope],
@@ -195,11 +208,14 @@ def team(request: HttpRequest) -> HttpResponse:
                "finished": uk_datetime(run.finished_at) if run else ""}
     if run is None:
         return render(request, "reporting/team.jinja", context)
-    form = _form(request, run)
+    scope = _team_scope(request)
+    form = _team_form(request, run, scope)
     context.update(_period_context(form))
+    context["team_items"] = [{"value": v, "text": t} for v, t in form.fields["team"].choices] \
+        if "team" in form.fields else []
     if not _ok(form):
         return render(request, "reporting/team.jinja", context, status=400)
-    teams = _team_tables(request, run, form)
+    teams = _team_tables(request, run, form, scope)
     for _, tables in teams:
         _link_csv(tables, form, publication_link=False)
     context["teams"] = [{"name": name, "tables": tables} for name, tables in teams]
@@ -268,7 +284,10 @@ def _export_table(request: HttpRequest, table_id: str, run: RefreshRun):
         form = _form(request, run)
         if not _ok(form):
             return None, None, form
-        tables = [t for _, group in _team_tables(request, run, form) for t in group]
+        # The table's own team only (its id names it), whichever team the page showed.
+        scope = [team for team in _team_scope(request)
+                 if table_id.startswith(f"team-{team[0]}-")]
+        tables = [t for _, group in _team_tables(request, run, form, scope) for t in group]
         found = next((t for t in tables if t.id == table_id), None)
         return found, Rule.EXACT, form
     if table_id == presenters.MINE_TABLE:

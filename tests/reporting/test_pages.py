@@ -21,7 +21,7 @@ from django.utils import timezone
 from pcns.models import AuditEvent, Membership, User
 from pcns.tenancy import tenant_context
 from referrals.models import Person
-from reporting import presenters, services
+from reporting import presenters, services, views
 from reporting.models import MetricValue, RefreshRun
 from tests.api_helpers import count_in
 from tests.reporting.world import World
@@ -494,6 +494,55 @@ def test_a_team_lead_sees_exact_figures_for_their_own_team(client, tenant_a, cas
     assert ["Clinician N", "3", "2", "3.8"] in caseload  # 3.75 to one decimal place
     page = response.content.decode()
     assert "Other N" not in page and str(tenant_a.other_pcn_team.pk) not in page
+
+
+def test_a_lead_of_one_team_is_offered_no_team_to_choose(client, tenant_a, caseloads):
+    page = get(client, tenant_a.team_lead, "reporting:team").content.decode()
+    assert 'name="team"' not in page
+
+
+def test_a_programme_manager_sees_all_teams_or_chooses_one(client, tenant_a, caseloads):
+    central, north = tenant_a.pcn_team, tenant_a.other_pcn_team
+    response = get(client, tenant_a.programme_manager, "reporting:team")
+    options = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>',
+                         response.content.decode().split('name="team"')[1].split("</select>")[0])
+    assert options == [("", "All teams"), (str(central.pk), central.name),
+                       (str(north.pk), north.name)]
+    assert f"table-team-{central.pk}-waiting" in tables_of(response)
+    assert f"table-team-{north.pk}-waiting" in tables_of(response)
+
+    response = get(client, tenant_a.programme_manager, "reporting:team", team=str(north.pk))
+    tables = tables_of(response)
+    assert f"table-team-{central.pk}-waiting" not in tables
+    assert tables[f"table-team-{north.pk}-waiting"][-1] == ["March 2024", "8"]
+    page = response.content.decode()
+    assert f"team={north.pk}" in page  # the CSV links keep the choice
+
+
+def test_with_more_teams_than_fit_a_page_the_first_is_shown_until_another_is_chosen(
+        client, tenant_a, caseloads, monkeypatch):
+    monkeypatch.setattr(views, "TEAMS_ON_ONE_PAGE", 1)
+    central, north = tenant_a.pcn_team, tenant_a.other_pcn_team
+    response = get(client, tenant_a.programme_manager, "reporting:team")
+    page = response.content.decode()
+    assert "All teams" not in page
+    assert list(t for t in tables_of(response) if t.endswith("-waiting")) == [
+        f"table-team-{central.pk}-waiting"]
+    # a team table's CSV is found by its id, whichever team the page shows
+    rows = read_csv(client.get(reverse("reporting:export"), {
+        "table": f"team-{north.pk}-waiting", "from": "2024-03", "to": "2024-03"}))
+    assert [(r["code"], r["figure"]) for r in rows] == [("W2C05", "8")]
+
+
+def test_a_team_not_in_the_list_is_a_field_error(client, tenant_a, caseloads):
+    for team in (str(uuid.uuid4()), str(tenant_a.vcse_team.pk)):
+        response = get(client, tenant_a.programme_manager, "reporting:team", team=team)
+        assert response.status_code == 400
+        assert "Choose a team from the list." in response.content.decode()
+    # a team lead cannot reach another team's figures by naming it
+    response = get(client, tenant_a.team_lead, "reporting:team",
+                   team=str(tenant_a.other_pcn_team.pk))
+    assert str(tenant_a.other_pcn_team.pk) not in response.content.decode()
 
 
 @pytest.mark.parametrize("label", ["clinician", "gp", "vcse_worker", "tenant_admin"])
