@@ -24,4 +24,9 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "reporting.tasks.close_abandoned_refreshes",
         "schedule": crontab(minute="*/15"),
     },
+    # The same for imports, whose uploads (people's details) are then emptied.
+    "close-abandoned-imports": {
+        "task": "pcns.tasks.close_abandoned_imports",
+        "schedule": crontab(minute="*/15"),
+    },
 }

@@ -1,4 +1,5 @@
-"""Switching the default connection to the database owner role, for schema work only.
+"""Switching the default connection to the database owner role, for schema work only; and
+advisory locks, by which background runs show they are alive.
 
 The web process and the workers connect as the application role (DATABASE_URL), which cannot
 create tables, bypass row-level security or rewrite the audit log. Migrations, and emptying the
@@ -11,7 +12,7 @@ import contextlib
 from collections.abc import Iterator
 
 from django.conf import settings
-from django.db import connections
+from django.db import InterfaceError, OperationalError, connection, connections
 
 # Tables the application role may read and append to, but never change or delete from.
 APPEND_ONLY_TABLES = [
@@ -59,3 +60,31 @@ def grant_application_role(role: str | None, alias: str = "default") -> None:
         cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}")
         for table in APPEND_ONLY_TABLES:
             cursor.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM {quoted}")
+
+
+def advisory_xact_lock(key: str, *, wait: bool = True) -> bool:
+    """Take the advisory lock named ``key`` until the current transaction ends. Without
+    ``wait``, return False at once if another session holds it."""
+    function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(hashtextextended(%s, 7))", [key])
+        return wait or cursor.fetchone()[0]
+
+
+@contextlib.contextmanager
+def advisory_session_lock(key: str) -> Iterator[None]:
+    """Hold the advisory lock named ``key`` while the block runs, across its transactions.
+
+    A process that dies inside the block loses its connection, and the lock with it: another
+    session that can take the lock (``advisory_xact_lock(key, wait=False)``) knows the work
+    stopped."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(hashtextextended(%s, 7))", [key])
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 7))", [key])
+        except (InterfaceError, OperationalError):  # the connection, and the lock, are gone
+            pass

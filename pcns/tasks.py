@@ -64,3 +64,17 @@ def import_dataset_run(*, tenant_id: str, run_id: str) -> bool:
     from pcns.dataset import runs  # runs queues this task: import it when the task runs
 
     return runs.import_run_execute(run_id=run_id)
+
+
+@platform_task(name="pcns.tasks.close_abandoned_imports")
+def close_abandoned_imports() -> int:
+    """Record as failed, and empty, every tenant's imports that will never finish (dead
+    worker, lost task): their uploads hold people's details and are not kept."""
+    from pcns.dataset.runs import import_runs_close_abandoned
+    from pcns.tenancy import all_tenant_ids
+
+    closed = 0
+    for tenant_id in all_tenant_ids():
+        with tenant_context(tenant_id):
+            closed += import_runs_close_abandoned(tenant_id)
+    return closed

@@ -27,6 +27,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
+from pcns.db import advisory_xact_lock
 from pcns.models import Tenant, User
 from pcns.tenancy import require_tenant_id
 from reporting.engine import RunContext, calculators, compute_snapshot
@@ -199,11 +200,7 @@ def refresh_runs_close_abandoned(tenant_id: uuid.UUID | str) -> int:
 def _lock_tenant(tenant_id: uuid.UUID | str, *, wait: bool = True) -> bool:
     """Serialise refreshes of one tenant (held to the end of the transaction). Without
     ``wait``, returns False at once if another transaction holds the lock."""
-    function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {function}(hashtextextended(%s, 7))",
-                       [f"metrics-refresh:{tenant_id}"])
-        return wait or cursor.fetchone()[0]
+    return advisory_xact_lock(f"metrics-refresh:{tenant_id}", wait=wait)
 
 
 def tune_refresh_transaction() -> None:

@@ -8,6 +8,11 @@ carry people's details and are not kept.
 
 The import runs in one transaction, so its progress cannot be read from the database while it
 runs: it goes to the cache (Redis) under the run's id instead.
+
+A run whose worker died would stay "importing", and one whose task was lost "waiting", with
+the upload kept for ever; ``import_runs_close_abandoned`` (every 15 minutes) records them as
+failed and empties their payload. A running import holds an advisory lock named after its run,
+so one nobody holds is one nobody is importing.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.cache import cache
 from django.db import transaction
@@ -25,6 +31,7 @@ from django.utils import timezone
 from pcns.dataset import all_kinds, dataset_export, dataset_import
 from pcns.dataset.engine import DatasetError, ImportReport
 from pcns.dataset.files import read_zip, zip_bytes
+from pcns.db import advisory_session_lock, advisory_xact_lock
 from pcns.models import AuditAction, ImportRun, ImportStatus, Membership, User
 from pcns.services import audit_record
 from pcns.tasks import import_dataset_run
@@ -42,6 +49,12 @@ UNEXPECTED = "The import stopped because of an unexpected error, so nothing was 
     "Try again; if it happens again, contact the service's support team."
 
 FINISHED = (ImportStatus.SUCCEEDED, ImportStatus.REJECTED, ImportStatus.FAILED)
+#: A queued run that no worker has started in this time never will be (its task was lost).
+QUEUED_LIMIT = timedelta(hours=1)
+#: A run is marked running when a worker claims it and takes its lock a moment later.
+CLAIM_GRACE = timedelta(minutes=2)
+ABANDONED = "The import stopped before it finished, so nothing was imported. Upload the " \
+    "file again."
 
 
 @dataclass(frozen=True)
@@ -149,19 +162,44 @@ def import_run_execute(*, run_id: uuid.UUID | str) -> bool:
     def progress(done: int, total: int) -> None:
         import_run_progress_record(run_id, done, total)
 
-    try:
-        tables = read_zip(bytes(run.payload), all_kinds())
-        progress(0, 2 * sum(len(rows) for rows in tables.values()))
-        report = dataset_import(tables=tables, actor=run.created_by, partial=run.partial,
-                                progress=progress)
-    except DatasetError as error:
-        _finish(run_id, status=ImportStatus.FAILED, report={"message": str(error)})
-    except Exception as error:
-        logger.error("Import run %s stopped: %s", run_id, type(error).__name__)
-        _finish(run_id, status=ImportStatus.FAILED, report={"message": UNEXPECTED})
-    else:
-        _finish(run_id, status=_status_of(report), report=report.as_dict())
+    with advisory_session_lock(_lock_key(run_id)):
+        try:
+            tables = read_zip(bytes(run.payload), all_kinds())
+            progress(0, 2 * sum(len(rows) for rows in tables.values()))
+            report = dataset_import(tables=tables, actor=run.created_by, partial=run.partial,
+                                    progress=progress)
+        except DatasetError as error:
+            _finish(run_id, status=ImportStatus.FAILED, report={"message": str(error)})
+        except Exception as error:
+            logger.error("Import run %s stopped: %s", run_id, type(error).__name__)
+            _finish(run_id, status=ImportStatus.FAILED, report={"message": UNEXPECTED})
+        else:
+            _finish(run_id, status=_status_of(report), report=report.as_dict())
     return True
+
+
+def _lock_key(run_id: uuid.UUID | str) -> str:
+    return f"import-run:{run_id}"
+
+
+def import_runs_close_abandoned(tenant_id: uuid.UUID | str) -> int:
+    """Record as failed, and empty, the tenant's imports that will never finish; returns how
+    many. Queued ones older than ``QUEUED_LIMIT`` were lost on the way to a worker; a running
+    one whose lock nobody holds lost its worker (its transaction rolled back with it)."""
+    now = timezone.now()
+    runs = ImportRun.objects.filter(tenant_id=tenant_id)
+    closed_fields = {"status": ImportStatus.FAILED, "finished_at": now, "payload": b"",
+                     "report": {"message": ABANDONED}}
+    closed = runs.filter(status=ImportStatus.QUEUED,
+                         created_at__lt=now - QUEUED_LIMIT).update(**closed_fields)
+    running = runs.filter(status=ImportStatus.RUNNING, started_at__lt=now - CLAIM_GRACE)
+    for run_id in running.values_list("pk", flat=True):
+        with transaction.atomic():
+            if advisory_xact_lock(_lock_key(run_id), wait=False):
+                closed += running.filter(pk=run_id).update(**closed_fields)
+    if closed:
+        logger.warning("closed %s abandoned import runs of tenant %s", closed, tenant_id)
+    return closed
 
 
 def tenant_export(*, actor: User) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import time
 import uuid
@@ -9,14 +10,17 @@ import zipfile
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connections
 from django.urls import reverse
+from django.utils import timezone
 
 from config.celery import app
 from pcns.dataset import all_kinds, runs
 from pcns.dataset.files import csv_text, zip_bytes
 from pcns.models import AuditEvent, ExternalId, ImportRun, ImportStatus
-from pcns.tasks import import_dataset_run
+from pcns.tasks import close_abandoned_imports, import_dataset_run
 from pcns.tenancy import tenant_context
 from referrals.models import Person
 from tests.dataset.helpers import person_row
@@ -310,6 +314,98 @@ def test_the_task_says_how_far_it_has_got_as_it_goes(tenant_a, run_for, monkeypa
     run = run_for(people_zip())
     execute(tenant_a, run)
     assert seen == [(0, 4), (2, 4), (4, 4)]  # read, checked, saved
+
+
+# --------------------------------------------------------------------------- abandoned runs
+
+
+def lock_held_elsewhere(run: ImportRun) -> bool:
+    """Whether some session holds the run's lock, asked from a connection of our own."""
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 7))",
+                           [f"import-run:{run.pk}"])
+            return not cursor.fetchone()[0]
+    finally:
+        other.close()
+
+
+def aged(cast, run: ImportRun, *, minutes: int, status: str) -> ImportRun:
+    at = timezone.now() - dt.timedelta(minutes=minutes)
+    with tenant_context(cast.tenant.pk):
+        ImportRun.objects.filter(pk=run.pk).update(
+            status=status, created_at=at, started_at=at if status == "running" else None)
+    return run
+
+
+def close_abandoned(cast) -> int:
+    with tenant_context(cast.tenant.pk):
+        return runs.import_runs_close_abandoned(cast.tenant.pk)
+
+
+def test_a_running_import_holds_its_lock_until_it_ends(tenant_a, run_for, monkeypatch):
+    run = run_for(people_zip())
+    held = []
+    real_import = runs.dataset_import
+
+    def spy(**kwargs):
+        held.append(lock_held_elsewhere(run))
+        return real_import(**kwargs)
+
+    monkeypatch.setattr(runs, "dataset_import", spy)
+    assert lock_held_elsewhere(run) is False
+    execute(tenant_a, run)
+    assert held == [True]
+    assert lock_held_elsewhere(run) is False
+    assert reload(tenant_a, run).status == ImportStatus.SUCCEEDED
+
+
+def test_imports_a_dead_worker_or_a_lost_task_left_are_failed_and_emptied(
+        client, tenant_a, run_for):
+    dead = aged(tenant_a, run_for(people_zip()), minutes=10, status="running")
+    lost = aged(tenant_a, run_for(people_zip()), minutes=61, status="queued")
+    claiming = aged(tenant_a, run_for(people_zip()), minutes=1, status="running")
+    waiting = aged(tenant_a, run_for(people_zip()), minutes=30, status="queued")
+    assert close_abandoned(tenant_a) == 2
+    for run in (dead, lost):
+        run = reload(tenant_a, run)
+        assert (run.status, run.report) == (ImportStatus.FAILED, {"message": runs.ABANDONED})
+        assert bytes(run.payload) == b"" and run.finished_at is not None
+    for run in (claiming, waiting):
+        assert bytes(reload(tenant_a, run).payload) != b""
+    assert reload(tenant_a, claiming).status == ImportStatus.RUNNING
+    assert reload(tenant_a, waiting).status == ImportStatus.QUEUED
+    assert execute(tenant_a, lost) is False  # the lost task arrives after all: nothing done
+    assert imported(tenant_a)["ids"] == 0
+    client.force_login(tenant_a.tenant_admin)
+    page = client.get(reverse("pcns:import-detail", args=[dead.pk])).content.decode()
+    assert "The import stopped before it finished, so nothing was imported." in page
+
+
+def test_an_import_whose_lock_is_held_is_left_running(tenant_a, run_for):
+    run = aged(tenant_a, run_for(people_zip()), minutes=10, status="running")
+    other = connections.create_connection("default")  # the live worker's connection
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(hashtextextended(%s, 7))",
+                           [f"import-run:{run.pk}"])
+        assert close_abandoned(tenant_a) == 0
+        assert reload(tenant_a, run).status == ImportStatus.RUNNING
+    finally:
+        other.close()
+    assert close_abandoned(tenant_a) == 1
+
+
+def test_abandoned_imports_are_closed_for_every_tenant_by_a_scheduled_task(
+        tenant_a, tenant_b, django_capture_on_commit_callbacks):
+    for cast in (tenant_a, tenant_b):
+        aged(cast, queued_run(cast, people_zip(), capture=django_capture_on_commit_callbacks),
+             minutes=90, status="queued")
+    assert close_abandoned_imports() == 2
+    assert close_abandoned(tenant_a) == close_abandoned(tenant_b) == 0
+    schedule = settings.CELERY_BEAT_SCHEDULE["close-abandoned-imports"]
+    assert schedule["task"] == close_abandoned_imports.name
 
 
 # --------------------------------------------------------------------------- the run page
