@@ -357,7 +357,11 @@ def dashboard_values(run: RefreshRun, *, codes: Sequence[str], period_from: dt.d
 
 
 def dashboard_tables(*, values: Sequence[Value], codes: Sequence[str], periods: list[dt.date],
-                     pcn: str, pcn_label: str, rule: Rule, tenant_name: str) -> list[Table]:
+                     pcn: str, pcn_label: str, rule: Rule, tenant_name: str,
+                     pcns: Sequence[tuple[str, str]] = ()) -> list[Table]:
+    """One table per code (and its breakdowns): months down; the chosen PCN across, or the
+    tenant and every PCN of ``pcns`` (id, name), the same columns in every table, with
+    "PCN not known" where a code has figures for it."""
     by_code: dict[str, list[Value]] = {}
     for value in values:
         by_code.setdefault(value.code, []).append(value)
@@ -370,10 +374,12 @@ def dashboard_tables(*, values: Sequence[Value], codes: Sequence[str], periods: 
         if pcn:
             columns = [(f"pcn:{pcn}", pcn_label)]
         else:
-            labels = sorted({(v.dimension_label or "PCN not known", v.dimension_key)
-                             for v in whole if v.dimension == "pcn"})
+            named = {str(key): label for key, label in pcns}
+            named.update({v.dimension_key: v.dimension_label or "PCN not known"
+                          for v in whole if v.dimension == "pcn" and v.dimension_key not in named})
             columns = [("tenant:", f"{tenant_name} (all PCNs)")] + [
-                (f"pcn:{key}", label) for label, key in labels]
+                (f"pcn:{key}", label)
+                for key, label in sorted(named.items(), key=lambda item: (item[1], item[0]))]
         table = build_table(
             id=code, title=metric.title, caption=f"{metric.title} by month",
             row_heading="Month", rows=rows, columns=columns, values=whole, rule=rule,
@@ -568,7 +574,8 @@ def run_row(run: RefreshRun) -> dict:
         "started": uk_datetime(run.started_at),
         "finished": uk_datetime(run.finished_at),
         "duration": duration_text(run.seconds),
-        "values": f"{run.values_written:,}" if run.status == RefreshStatus.SUCCEEDED else "",
+        "values_written": (f"{run.values_written:,}"
+                           if run.status == RefreshStatus.SUCCEEDED else ""),
         "error": run.error,
     }
 
