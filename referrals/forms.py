@@ -169,6 +169,14 @@ class TriageForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = selectors.acceptance_teams(user)
 
+    #: Each decision's own fields: the page has one small form per decision.
+    FIELDS = {
+        "accept": {"team", "urgency", "accept_note"},
+        "redirect": {"destination", "redirect_note"},
+        "reject": {"rejection_reason", "rejection_note"},
+        "mdt": {"mdt_note"},
+    }
+
     #: service field name -> form field name, per decision
     ALIASES = {
         "accept": {"note": "accept_note"},

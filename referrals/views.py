@@ -315,8 +315,21 @@ def _decide(request, referral, form) -> None:
     messages.success(request, message)
 
 
+def _triage_value(form, name: str, default=""):
+    """What was posted in the decision's form that was sent; the other decisions' forms keep
+    their initial values (the referral's own team and urgency), not the blanks they did not
+    send, so that an error in one decision never changes what another would save."""
+    sent = form.data.get("decision") if form.is_bound else None
+    others = {field for decision, fields in form.FIELDS.items() if decision != sent
+              for field in fields}
+    if sent in form.FIELDS and name in others:
+        initial = form.initial.get(name)
+        return default if initial in (None, "") else initial
+    return _value(form, name, default)
+
+
 def _triage_context(form, referral) -> dict:
-    value = lambda name, default="": _value(form, name, default)  # noqa: E731
+    value = lambda name, default="": _triage_value(form, name, default)  # noqa: E731
     return {
         "form": form,
         "referral": referral,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
@@ -249,6 +250,23 @@ def test_a_redirect_needs_a_handover_and_is_shown_on_the_timeline(client, tenant
     timeline = client.get(reverse("referrals:timeline", args=[referral.pk])).content.decode()
     assert "Redirected to Crisis team" in timeline
     assert "Spoke to Jo in the crisis team" in timeline
+
+
+def test_an_error_in_one_decision_leaves_the_accept_form_as_the_referral_is(client, tenant_a):
+    # The referral's team is not the first in the list: a blank would show (and accept into)
+    # the first one.
+    team = tenant_a.other_pcn_team
+    referral = make_referral(tenant_a, team=team, urgency="urgent")
+    client.force_login(tenant_a.other_clinician)
+    page = _triage(client, referral, decision="redirect", destination="crisis")
+    assert page.status_code == 400
+    accept = page.content.decode().split('id="decision-accept"')[1].split("</form>")[0]
+    selected = re.findall(r'<option value="([^"]+)"\s+selected', accept)
+    assert selected == [str(team.pk)]
+    checked = re.findall(r'value="(\w+)"\s+checked', accept)
+    assert checked == ["urgent"]
+    redirect = page.content.decode().split('id="decision-redirect"')[1].split("</form>")[0]
+    assert re.search(r'value="crisis"\s+checked', redirect)  # what was sent stays
 
 
 def test_rejecting_asks_for_confirmation_first(client, tenant_a):
