@@ -46,10 +46,12 @@ def team_list_for_user(user: User) -> QuerySet[Team]:
     teams = Team.objects.filter(tenant_id=membership.tenant_id).select_related("host")
     if membership.role in LEAD_ROLES | PROGRAMME_ROLES | ADMIN_ROLES:
         return teams
-    own = Q(memberships=membership)
+    # A subquery rather than a join on memberships: the join would also narrow counts
+    # annotated over memberships later (teams_with_counts) to the user's own row.
+    own = Q(pk__in=TeamMembership.objects.filter(membership=membership).values("team_id"))
     if membership.role in CLINICAL_ROLES:
-        return teams.filter(own | ~Q(kind=TeamKind.VCSE_SERVICE)).distinct()
-    return teams.filter(own).distinct()
+        return teams.filter(own | ~Q(kind=TeamKind.VCSE_SERVICE))
+    return teams.filter(own)
 
 
 def team_get_for_user(user: User, team_id: uuid.UUID) -> Team:

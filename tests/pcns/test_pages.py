@@ -90,6 +90,29 @@ def test_team_list_uses_a_constant_number_of_queries(
         assert client.get(reverse("pcns:team-list")).status_code == 200
 
 
+@pytest.mark.parametrize("label", ["vcse_worker", "clinician", "team_lead"])
+def test_the_team_list_counts_every_member_whoever_looks(client, tenant_a, label):
+    """The same staff counts for everyone: the user's own membership narrows which teams are
+    listed, never whom a team's count includes."""
+    from pcns.models import TeamMembership
+    from pcns.tenancy import tenant_context
+
+    with tenant_context(tenant_a.tenant.pk):
+        expected = {team.name: TeamMembership.objects.filter(
+            team=team, membership__is_active=True).count()
+            for team in (tenant_a.pcn_team, tenant_a.vcse_team)}
+    assert expected[tenant_a.vcse_team.name] >= 2 and expected[tenant_a.pcn_team.name] >= 2
+    client.force_login(tenant_a.users[label])
+    body = client.get(reverse("pcns:team-list")).content.decode()
+    rows = dict(re.findall(r'<a href="/teams/[^"]+/">([^<]+)</a></th>.*?'
+                           r'--numeric">(\d+)</td>', body, flags=re.S))
+    for name, count in expected.items():
+        if name in rows:
+            assert int(rows[name]) == count, name
+    own = tenant_a.vcse_team.name if label == "vcse_worker" else tenant_a.pcn_team.name
+    assert own in rows
+
+
 def test_the_health_check_answers_without_signing_in_or_a_known_host(client, db):
     response = client.get("/health/", HTTP_HOST="10.0.0.7:8000")
     assert response.status_code == 200
