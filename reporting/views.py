@@ -113,7 +113,8 @@ def _programme_tables(request: HttpRequest, run: RefreshRun, form: PeriodForm, *
     pcn_label = dict(form.fields["pcn"].choices).get(pcn, "") if pcn else ""
     return presenters.dashboard_tables(values=values, codes=codes, periods=_periods(form),
                                        pcn=pcn, pcn_label=pcn_label, rule=rule,
-                                       tenant_name=request.tenant.name)
+                                       tenant_name=request.tenant.name,
+                                       pcns=[c for c in form.fields["pcn"].choices if c[0]])
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:

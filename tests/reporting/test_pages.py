@@ -128,13 +128,16 @@ def test_the_programme_dashboard_rounds_counts_and_hides_small_figures(client, t
     assert response.status_code == 200
     tables = tables_of(response)
     ref01 = tables["table-REF01"]
-    assert ref01[0] == ["Month", "Northtown (all PCNs)", "Northtown Central PCN"]
+    # every PCN of the place, in every table, whether or not it has figures
+    assert ref01[0] == ["Month", "Northtown (all PCNs)", "Northtown Central PCN",
+                        "Northtown North PCN"]
+    assert tables["table-RS01b"][0] == ref01[0]
     # 12 rounds to 10; 3 is 1 to 4, so *
-    assert ref01[-1] == ["March 2024", "10", "*"]
+    assert ref01[-1] == ["March 2024", "10", "*", "-"]
     # 8 rounds to 10
-    assert ref01[-2] == ["February 2024", "10", "-"]
+    assert ref01[-2] == ["February 2024", "10", "-", "-"]
     # RS01b: 7 of 9 = 77.8% -> 78; the PCN's is based on 4 spells -> *
-    assert tables["table-RS01b"][-1] == ["March 2024", "78", "*"]
+    assert tables["table-RS01b"][-1] == ["March 2024", "78", "*", "-"]
     assert "* a figure based on 1 to 4" in response.content.decode()
 
 
@@ -211,7 +214,7 @@ def test_the_last_12_months_are_shown_unless_the_filter_says_otherwise(client, t
     ref01 = tables_of(get(client, tenant_a.programme_manager, DASHBOARD,
                           **{"from": "2023-03", "to": "2023-03"}))["table-REF01"]
     # only the tenant had a row that month (a real refresh stores a 0 for every PCN)
-    assert ref01[1:] == [["March 2023", "40"]]
+    assert ref01[1:] == [["March 2023", "40", "-", "-"]]
 
 
 def test_filtering_to_one_pcn_shows_that_pcns_rows_only(client, tenant_a, figures):
@@ -234,7 +237,7 @@ def test_management_mode_shows_exact_counts_but_still_hides_1_to_4(client, tenan
         type(tenant_a.tenant).objects.filter(pk=tenant_a.tenant.pk).update(
             disclosure_mode="management")
     ref01 = tables_of(get(client, tenant_a.programme_manager, DASHBOARD))["table-REF01"]
-    assert ref01[-1] == ["March 2024", "12", "*"]
+    assert ref01[-1] == ["March 2024", "12", "*", "-"]
 
 
 @pytest.mark.parametrize("label", ["clinician", "team_lead", "gp", "vcse_worker", "connector"])
@@ -255,8 +258,9 @@ def test_a_programme_manager_sees_only_their_own_tenants_figures(client, tenant_
     ref01 = tables_of(get(client, tenant_a.programme_manager, DASHBOARD))["table-REF01"]
     assert ref01[-1][1] == "10"
     ref01 = tables_of(get(client, tenant_b.programme_manager, DASHBOARD))["table-REF01"]
-    assert ref01[0] == ["Month", "Southvale (all PCNs)"]
-    assert ref01[-1] == ["March 2024", "95"]
+    assert ref01[0] == ["Month", "Southvale (all PCNs)", "Southvale Central PCN",
+                        "Southvale North PCN"]
+    assert ref01[-1] == ["March 2024", "95", "-", "-"]
 
 
 def test_the_programme_page_names_no_person_or_member_of_staff(client, tenant_a, figures):
@@ -324,7 +328,8 @@ def test_the_dashboards_queries_do_not_grow_with_the_number_of_pcns(client, tena
     # PCNs for the filter and the values: one query each
     with django_assert_max_num_queries(14), CaptureQueriesContext(connection) as second:
         response = client.get(reverse(DASHBOARD))
-    assert len(tables_of(response)["table-REF01"][0]) == 32  # month, tenant, 30 PCNs
+    # month, tenant, the place's 2 PCNs and the 30 with figures
+    assert len(tables_of(response)["table-REF01"][0]) == 34
     assert len(second.captured_queries) == len(first.captured_queries)
 
 
@@ -359,6 +364,13 @@ def test_the_run_log_shows_a_failed_runs_error(client, tenant_a, figures):
     page = get(client, tenant_a.programme_manager, "reporting:runs").content.decode()
     assert "ProgrammingError: division by zero" in page
     assert "Failed" in page
+
+
+def test_the_run_log_shows_how_many_figures_a_run_wrote(client, tenant_a, figures):
+    with tenant_context(tenant_a.tenant.pk):
+        RefreshRun.objects.filter(pk=figures.pk).update(values_written=12345)
+    page = get(client, tenant_a.programme_manager, "reporting:runs").content.decode()
+    assert re.search(r'<td class="nhsuk-table__cell app-table-numeric">\s*12,345\s*</td>', page)
 
 
 def test_refresh_now_queues_a_manual_run(client, tenant_a, figures):
