@@ -94,12 +94,13 @@ def service_choice_items(services, selected: str = "") -> list[dict[str, Any]]:
 
 def contact_detail_rows(shared: dict[str, Any]) -> list[tuple[str, str]]:
     """The person's details in a minimal data set (a snapshot, or the preview of one)."""
-    address = ", ".join(filter(None, [shared.get("address", ""), shared.get("postcode", "")]))
     return [
         ("Name", f"{shared.get('given_name', '')} {shared.get('family_name', '')}".strip()),
         ("Phone", shared.get("phone") or "Not recorded"),
         ("Email", shared.get("email") or "Not recorded"),
-        ("Address", address or "Not recorded"),
+        # Two rows, as the partner's inbox shows them: a postcode alone is not an address.
+        ("Address", shared.get("address") or "Not recorded"),
+        ("Postcode", shared.get("postcode") or "Not recorded"),
         ("Preferred contact method", shared.get("preferred_contact_method") or "Not recorded"),
     ]
 

@@ -20,7 +20,7 @@ from pcns.tenancy import tenant_context
 from referrals import services as referral_services
 from referrals.models import Referral, ReferralEvent
 from tests.factories import Cast, make_onward_referral, make_referral, make_service
-from vcse import selectors, services
+from vcse import presenters, selectors, services
 from vcse.forms import months_after
 from vcse.models import Consent, OnwardReferral, OnwardReferralEvent, Service
 
@@ -111,7 +111,7 @@ def test_the_onward_form_shows_staff_on_the_referral_what_will_be_shared(client,
     page = response.content.decode()
     assert "What will be shared" in page and referral.person.full_name in page
     assert "07700 900123" in page and "alex@example.org" in page
-    assert "2 Mill Lane, S1 2HE" in page and "Telephone" in page
+    assert "2 Mill Lane" in page and "S1 2HE" in page and "Telephone" in page
     assert "Money and benefits advice (Northtown Mind)" in page
     expires = months_after(TODAY, 6)
     assert _date_shown(page, "consent_expires_on") == (expires.day, expires.month, expires.year)
@@ -119,6 +119,11 @@ def test_the_onward_form_shows_staff_on_the_referral_what_will_be_shared(client,
     with tenant_context(tenant_a.tenant.pk):
         assert AuditEvent.objects.filter(action="view", target_id=str(referral.pk),
                                          note="onward referral form").count() == 1
+
+
+def test_a_postcode_without_an_address_is_not_shown_as_the_address():
+    rows = dict(presenters.contact_detail_rows({"given_name": "Alex", "postcode": "S10 9HP"}))
+    assert (rows["Address"], rows["Postcode"]) == ("Not recorded", "S10 9HP")
 
 
 def test_the_onward_form_offers_only_open_services_and_preselects_one(client, tenant_a):
