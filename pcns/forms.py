@@ -49,7 +49,7 @@ class SignInForm(forms.Form):
                 cache.add(key, 0, settings.SIGN_IN_FAILURE_WINDOW_SECONDS)
                 cache.incr(key)
             raise forms.ValidationError(
-                "Enter a correct email address and password. Both are case-sensitive.",
+                "Enter a correct email address and password. The password is case-sensitive.",
                 code="invalid_login",
             )
         cache.delete_many(keys)

@@ -65,10 +65,11 @@ def _label(user: User | None) -> str:
     return (user.get_full_name() or user.email)[:200]
 
 
-def require_code(errors: dict, name: str, value: str, choices, *, required: bool = True) -> None:
+def require_code(errors: dict, name: str, value: str, choices, *, required: bool = True,
+                 missing: str = "Choose an option.") -> None:
     if not value:
         if required:
-            errors.setdefault(name, []).append("Choose an option.")
+            errors.setdefault(name, []).append(missing)
         return
     if value not in choices.values:
         errors.setdefault(name, []).append(f"'{value}' is not a known code.")
@@ -671,7 +672,8 @@ def referral_redirect(
     to_status = check_transition(referral.status, EventKind.REDIRECTED)
     on = effective_date(referral, on)
     errors: dict[str, list[str]] = {}
-    require_code(errors, "destination", destination, RedirectDestination)
+    require_code(errors, "destination", destination, RedirectDestination,
+                 missing="Choose where to redirect the referral.")
     if not note.strip():
         errors["note"] = ["Describe the handover: who you spoke to and what was agreed."]
     raise_errors(errors)

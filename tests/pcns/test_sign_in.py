@@ -76,7 +76,18 @@ def test_a_wrong_password_shows_an_error_next_to_the_form_and_signs_nobody_in(cl
     body = response.content.decode()
     assert "There is a problem" in body
     assert "Enter a correct email address and password" in body
+    assert "The password is case-sensitive." in body  # the email address is not
     assert "_auth_user_id" not in client.session
+
+
+def test_the_email_address_is_not_case_sensitive(client, tenant_a):
+    """What the error message says: only the password must match its case."""
+    user = tenant_a.clinician
+    user.set_password("Correct-Horse-42")
+    user.save(update_fields=["password"])
+    response = _sign_in(client, user.email.upper(), "Correct-Horse-42")
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
 
 
 def test_a_missing_email_is_reported_against_the_email_field(client, db):

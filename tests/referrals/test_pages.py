@@ -245,6 +245,8 @@ def test_a_redirect_needs_a_handover_and_is_shown_on_the_timeline(client, tenant
     missing = _triage(client, referral, decision="redirect", destination="crisis")
     assert missing.status_code == 400
     assert "Describe the handover" in missing.content.decode()
+    nowhere = _triage(client, referral, decision="redirect", redirect_note="Spoke to Jo")
+    assert "Choose where to redirect the referral." in nowhere.content.decode()
     _triage(client, referral, decision="redirect", destination="crisis",
             redirect_note="Spoke to Jo in the crisis team, seen tonight")
     timeline = client.get(reverse("referrals:timeline", args=[referral.pk])).content.decode()
