@@ -12,7 +12,8 @@ import contextlib
 from collections.abc import Iterator
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection, connections
+from django.db import DatabaseError, connection, connections
+from django.db.transaction import TransactionManagementError
 
 # Tables the application role may read and append to, but never change or delete from.
 APPEND_ONLY_TABLES = [
@@ -72,19 +73,31 @@ def advisory_xact_lock(key: str, *, wait: bool = True) -> bool:
 
 
 @contextlib.contextmanager
-def advisory_session_lock(key: str) -> Iterator[None]:
-    """Hold the advisory lock named ``key`` while the block runs, across its transactions.
+def advisory_session_lock(key: str, *, wait: bool = True) -> Iterator[bool]:
+    """Hold the advisory lock named ``key`` while the block runs, across its transactions;
+    yields whether it is held (always, with ``wait``; without, False if another session holds
+    it, and the block should leave the work to that one).
 
     A process that dies inside the block loses its connection, and the lock with it: another
     session that can take the lock (``advisory_xact_lock(key, wait=False)``) knows the work
-    stopped."""
+    stopped. For work outside any transaction (a task): should the unlock fail, the
+    connection is closed, which lets the lock go too.
+    """
+    function = "pg_advisory_lock" if wait else "pg_try_advisory_lock"
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(hashtextextended(%s, 7))", [key])
+        cursor.execute(f"SELECT {function}(hashtextextended(%s, 7))", [key])
+        held = wait or cursor.fetchone()[0]
     try:
-        yield
+        yield held
     finally:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 7))", [key])
-        except (InterfaceError, OperationalError):  # the connection, and the lock, are gone
-            pass
+        if held:
+            _advisory_unlock(key)
+
+
+def _advisory_unlock(key: str) -> None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 7))", [key])
+    except (DatabaseError, TransactionManagementError):
+        if not connection.in_atomic_block:
+            connection.close()

@@ -68,13 +68,19 @@ def import_dataset_run(*, tenant_id: str, run_id: str) -> bool:
 
 @platform_task(name="pcns.tasks.close_abandoned_imports")
 def close_abandoned_imports() -> int:
-    """Record as failed, and empty, every tenant's imports that will never finish (dead
-    worker, lost task): their uploads hold people's details and are not kept."""
-    from pcns.dataset.runs import import_runs_close_abandoned
+    """Every 15 minutes: one ``close_abandoned_imports_of_tenant`` per tenant."""
     from pcns.tenancy import all_tenant_ids
 
-    closed = 0
-    for tenant_id in all_tenant_ids():
-        with tenant_context(tenant_id):
-            closed += import_runs_close_abandoned(tenant_id)
-    return closed
+    tenant_ids = all_tenant_ids()
+    for tenant_id in tenant_ids:
+        close_abandoned_imports_of_tenant.delay(tenant_id=str(tenant_id))
+    return len(tenant_ids)
+
+
+@tenant_task(name="pcns.tasks.close_abandoned_imports_of_tenant")
+def close_abandoned_imports_of_tenant(*, tenant_id: str) -> int:
+    """Record as failed, and empty, the tenant's imports that will never finish (dead worker,
+    lost task): their uploads hold people's details and are not kept."""
+    from pcns.dataset.runs import import_runs_close_abandoned
+
+    return import_runs_close_abandoned(tenant_id=tenant_id)

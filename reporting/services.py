@@ -103,6 +103,10 @@ def refresh_run_execute(*, run_id: uuid.UUID | str) -> bool:
     try:
         with transaction.atomic():
             _lock_tenant(run.tenant_id)
+            if not RefreshRun.objects.filter(pk=run.pk, status=RefreshStatus.RUNNING).exists():
+                # Closed as abandoned (refresh_runs_close_abandoned) while this worker was held
+                # up between its claim and the lock: the run stays as that closed it.
+                return True
             tune_refresh_transaction()
             computed_at = timezone.now()
             written = compute_snapshot(
@@ -120,7 +124,7 @@ def refresh_run_execute(*, run_id: uuid.UUID | str) -> bool:
         # unless a DETAIL line does, and that is dropped here.
         message = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
         logger.exception("metrics refresh %s failed", run.pk)
-        RefreshRun.objects.filter(pk=run.pk).update(
+        RefreshRun.objects.filter(pk=run.pk, status=RefreshStatus.RUNNING).update(
             status=RefreshStatus.FAILED, finished_at=timezone.now(), error=message[:500],
         )
         return True
@@ -173,13 +177,15 @@ def refresh_pending_clear(tenant_id: uuid.UUID | str) -> None:
     cache.delete(_pending_key(tenant_id))
 
 
-def refresh_runs_close_abandoned(tenant_id: uuid.UUID | str) -> int:
+def refresh_runs_close_abandoned(*, tenant_id: uuid.UUID | str) -> int:
     """Record as failed the tenant's runs that will never finish; returns how many.
 
     Queued runs older than ``QUEUED_LIMIT`` were lost on the way to a worker. A running run is
     abandoned when no refresh of the tenant holds its lock: a live run holds it (or waits for
     it) until it ends, and a dead worker's connection has let it go. The check takes the lock
-    itself, so no run can start computing while it looks.
+    itself, so no run can start computing while it looks; a run claimed in the last
+    ``CLAIM_GRACE`` may not have taken it yet and is left alone (and a run closed while its
+    worker was held up finds itself closed when it gets the lock, and stops).
     """
     now = timezone.now()
     closed = RefreshRun.objects.filter(

@@ -43,12 +43,17 @@ def refresh_all_tenants() -> int:
 
 @platform_task(name="reporting.tasks.close_abandoned_refreshes")
 def close_abandoned_refreshes() -> int:
-    """Record as failed every tenant's refreshes that will never finish (dead worker, lost
+    """Every 15 minutes: one ``close_abandoned_refreshes_of_tenant`` per tenant."""
+    tenant_ids = all_tenant_ids()
+    for tenant_id in tenant_ids:
+        close_abandoned_refreshes_of_tenant.delay(tenant_id=str(tenant_id))
+    return len(tenant_ids)
+
+
+@tenant_task(name="reporting.tasks.close_abandoned_refreshes_of_tenant")
+def close_abandoned_refreshes_of_tenant(*, tenant_id: str) -> int:
+    """Record as failed the tenant's refreshes that will never finish (dead worker, lost
     task), so dashboards stop showing them as in progress."""
     from reporting.services import refresh_runs_close_abandoned
 
-    closed = 0
-    for tenant_id in all_tenant_ids():
-        with tenant_context(tenant_id):
-            closed += refresh_runs_close_abandoned(tenant_id)
-    return closed
+    return refresh_runs_close_abandoned(tenant_id=tenant_id)

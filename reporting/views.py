@@ -261,7 +261,7 @@ def runs(request: HttpRequest) -> HttpResponse:
     tenant_id = request.membership.tenant_id
     if request.method == "POST":
         require(permissions.can_request_refresh(request.user))
-        services.refresh_runs_close_abandoned(tenant_id)
+        services.refresh_runs_close_abandoned(tenant_id=tenant_id)
         if selectors.active_run(tenant_id) is not None:
             messages.info(request, "A refresh is already waiting or running.")
         else:

@@ -51,8 +51,6 @@ UNEXPECTED = "The import stopped because of an unexpected error, so nothing was 
 FINISHED = (ImportStatus.SUCCEEDED, ImportStatus.REJECTED, ImportStatus.FAILED)
 #: A queued run that no worker has started in this time never will be (its task was lost).
 QUEUED_LIMIT = timedelta(hours=1)
-#: A run is marked running when a worker claims it and takes its lock a moment later.
-CLAIM_GRACE = timedelta(minutes=2)
 ABANDONED = "The import stopped before it finished, so nothing was imported. Upload the " \
     "file again."
 
@@ -153,16 +151,20 @@ def import_run_execute(*, run_id: uuid.UUID | str) -> bool:
     report, a finish time and an empty payload, whatever happened.
     Runs inside the run's tenant context (the task sets it).
     """
-    claimed = ImportRun.objects.filter(pk=run_id, status=ImportStatus.QUEUED).update(
-        status=ImportStatus.RUNNING, started_at=timezone.now())
-    if not claimed:
-        return False
-    run = ImportRun.objects.select_related("created_by").get(pk=run_id)
+    # The run's lock first: a running run whose lock nobody holds is one nobody is importing
+    # (import_runs_close_abandoned). Held by another worker: that one has the run.
+    with advisory_session_lock(_lock_key(run_id), wait=False) as held:
+        if not held:
+            return False
+        claimed = ImportRun.objects.filter(pk=run_id, status=ImportStatus.QUEUED).update(
+            status=ImportStatus.RUNNING, started_at=timezone.now())
+        if not claimed:
+            return False
+        run = ImportRun.objects.select_related("created_by").get(pk=run_id)
 
-    def progress(done: int, total: int) -> None:
-        import_run_progress_record(run_id, done, total)
+        def progress(done: int, total: int) -> None:
+            import_run_progress_record(run_id, done, total)
 
-    with advisory_session_lock(_lock_key(run_id)):
         try:
             tables = read_zip(bytes(run.payload), all_kinds())
             progress(0, 2 * sum(len(rows) for rows in tables.values()))
@@ -182,17 +184,18 @@ def _lock_key(run_id: uuid.UUID | str) -> str:
     return f"import-run:{run_id}"
 
 
-def import_runs_close_abandoned(tenant_id: uuid.UUID | str) -> int:
+def import_runs_close_abandoned(*, tenant_id: uuid.UUID | str) -> int:
     """Record as failed, and empty, the tenant's imports that will never finish; returns how
     many. Queued ones older than ``QUEUED_LIMIT`` were lost on the way to a worker; a running
-    one whose lock nobody holds lost its worker (its transaction rolled back with it)."""
+    one whose lock nobody holds lost its worker (its transaction rolled back with it): a
+    worker takes the lock before it claims the run and keeps it to the end."""
     now = timezone.now()
     runs = ImportRun.objects.filter(tenant_id=tenant_id)
     closed_fields = {"status": ImportStatus.FAILED, "finished_at": now, "payload": b"",
                      "report": {"message": ABANDONED}}
     closed = runs.filter(status=ImportStatus.QUEUED,
                          created_at__lt=now - QUEUED_LIMIT).update(**closed_fields)
-    running = runs.filter(status=ImportStatus.RUNNING, started_at__lt=now - CLAIM_GRACE)
+    running = runs.filter(status=ImportStatus.RUNNING)
     for run_id in running.values_list("pk", flat=True):
         with transaction.atomic():
             if advisory_xact_lock(_lock_key(run_id), wait=False):

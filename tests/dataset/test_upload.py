@@ -341,7 +341,16 @@ def aged(cast, run: ImportRun, *, minutes: int, status: str) -> ImportRun:
 
 def close_abandoned(cast) -> int:
     with tenant_context(cast.tenant.pk):
-        return runs.import_runs_close_abandoned(cast.tenant.pk)
+        return runs.import_runs_close_abandoned(tenant_id=cast.tenant.pk)
+
+
+def hold_lock(run: ImportRun):
+    """A connection of its own holding the run's lock, as a live worker does."""
+    other = connections.create_connection("default")
+    with other.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(hashtextextended(%s, 7))",
+                       [f"import-run:{run.pk}"])
+    return other
 
 
 def test_a_running_import_holds_its_lock_until_it_ends(tenant_a, run_for, monkeypatch):
@@ -363,19 +372,17 @@ def test_a_running_import_holds_its_lock_until_it_ends(tenant_a, run_for, monkey
 
 def test_imports_a_dead_worker_or_a_lost_task_left_are_failed_and_emptied(
         client, tenant_a, run_for):
-    dead = aged(tenant_a, run_for(people_zip()), minutes=10, status="running")
+    # a worker takes the run's lock before it claims it: running without it is dead at once
+    dead = aged(tenant_a, run_for(people_zip()), minutes=1, status="running")
     lost = aged(tenant_a, run_for(people_zip()), minutes=61, status="queued")
-    claiming = aged(tenant_a, run_for(people_zip()), minutes=1, status="running")
     waiting = aged(tenant_a, run_for(people_zip()), minutes=30, status="queued")
     assert close_abandoned(tenant_a) == 2
     for run in (dead, lost):
         run = reload(tenant_a, run)
         assert (run.status, run.report) == (ImportStatus.FAILED, {"message": runs.ABANDONED})
         assert bytes(run.payload) == b"" and run.finished_at is not None
-    for run in (claiming, waiting):
-        assert bytes(reload(tenant_a, run).payload) != b""
-    assert reload(tenant_a, claiming).status == ImportStatus.RUNNING
-    assert reload(tenant_a, waiting).status == ImportStatus.QUEUED
+    waiting = reload(tenant_a, waiting)
+    assert waiting.status == ImportStatus.QUEUED and bytes(waiting.payload) != b""
     assert execute(tenant_a, lost) is False  # the lost task arrives after all: nothing done
     assert imported(tenant_a)["ids"] == 0
     client.force_login(tenant_a.tenant_admin)
@@ -385,27 +392,24 @@ def test_imports_a_dead_worker_or_a_lost_task_left_are_failed_and_emptied(
 
 def test_an_import_whose_lock_is_held_is_left_running(tenant_a, run_for):
     run = aged(tenant_a, run_for(people_zip()), minutes=10, status="running")
-    other = connections.create_connection("default")  # the live worker's connection
+    other = hold_lock(run)
     try:
-        with other.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(hashtextextended(%s, 7))",
-                           [f"import-run:{run.pk}"])
         assert close_abandoned(tenant_a) == 0
         assert reload(tenant_a, run).status == ImportStatus.RUNNING
     finally:
         other.close()
-    assert close_abandoned(tenant_a) == 1
 
 
-def test_abandoned_imports_are_closed_for_every_tenant_by_a_scheduled_task(
-        tenant_a, tenant_b, django_capture_on_commit_callbacks):
-    for cast in (tenant_a, tenant_b):
-        aged(cast, queued_run(cast, people_zip(), capture=django_capture_on_commit_callbacks),
-             minutes=90, status="queued")
-    assert close_abandoned_imports() == 2
-    assert close_abandoned(tenant_a) == close_abandoned(tenant_b) == 0
-    schedule = settings.CELERY_BEAT_SCHEDULE["close-abandoned-imports"]
-    assert schedule["task"] == close_abandoned_imports.name
+def test_a_second_worker_leaves_a_run_whose_lock_is_held_at_once(tenant_a, run_for):
+    run = run_for(people_zip())
+    other = hold_lock(run)  # the first worker, about to claim it
+    try:
+        started = time.monotonic()
+        assert execute(tenant_a, run) is False
+        assert time.monotonic() - started < 5  # it did not wait for the lock
+        assert reload(tenant_a, run).status == ImportStatus.QUEUED
+    finally:
+        other.close()
 
 
 # --------------------------------------------------------------------------- the run page
@@ -510,3 +514,22 @@ def test_an_upload_is_imported_by_a_real_worker(worker, client, tenant_a):
     assert run.status == ImportStatus.SUCCEEDED
     assert run.report["counts"]["people"]["created"] == 2
     assert imported(tenant_a)["ids"] == 2
+
+
+def lost_run(cast) -> ImportRun:
+    """A queued run whose task never reached a worker (made without queueing one)."""
+    with tenant_context(cast.tenant.pk):
+        run = ImportRun.objects.create(
+            tenant=cast.tenant, created_by=cast.tenant_admin, file_name="records.zip",
+            payload=people_zip(), status=ImportStatus.QUEUED)
+    return aged(cast, run, minutes=90, status="queued")
+
+
+def test_abandoned_imports_of_every_tenant_are_closed_by_the_scheduled_task(
+        worker, tenant_a, tenant_b):
+    made = [lost_run(cast) for cast in (tenant_a, tenant_b)]
+    close_abandoned_imports.delay()
+    for cast, run in zip((tenant_a, tenant_b), made, strict=True):
+        assert wait_until_finished(cast, run.pk).status == ImportStatus.FAILED
+    schedule = settings.CELERY_BEAT_SCHEDULE["close-abandoned-imports"]
+    assert schedule["task"] == close_abandoned_imports.name

@@ -221,10 +221,33 @@ def stale(world, status: str, minutes: int) -> RefreshRun:
             status=status, requested_at=at, started_at=at if status == "running" else None)
 
 
-def closed(world) -> dict[str, str]:
+def statuses(world) -> dict[str, str]:
     with tenant_context(world.tenant.pk):
-        assert refresh_runs_close_abandoned(world.tenant.pk) >= 0
         return {str(run.pk): run.status for run in RefreshRun.objects.all()}
+
+
+def closed(world) -> dict[str, str]:
+    """The statuses after the tenant's abandoned runs are closed."""
+    with tenant_context(world.tenant.pk):
+        refresh_runs_close_abandoned(tenant_id=world.tenant.pk)
+    return statuses(world)
+
+
+def close_and_wait(connection_) -> None:
+    """Close a connection and wait until the server has ended its session (and let its
+    locks go): closing returns before the server has finished."""
+    with connection_.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    connection_.close()
+    with connection.cursor() as cursor:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid])
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.05)
+    raise AssertionError("the closed session did not end")
 
 
 def test_runs_a_dead_worker_or_a_lost_task_left_are_recorded_as_failed(world):
@@ -232,9 +255,8 @@ def test_runs_a_dead_worker_or_a_lost_task_left_are_recorded_as_failed(world):
     lost = stale(world, "queued", minutes=61)
     claiming = stale(world, "running", minutes=1)  # claimed; about to take the lock
     waiting = stale(world, "queued", minutes=30)  # behind other tenants in the queue
-    statuses = closed(world)
-    assert statuses == {str(dead.pk): "failed", str(lost.pk): "failed",
-                        str(claiming.pk): "running", str(waiting.pk): "queued"}
+    assert closed(world) == {str(dead.pk): "failed", str(lost.pk): "failed",
+                             str(claiming.pk): "running", str(waiting.pk): "queued"}
     with tenant_context(world.tenant.pk):
         dead.refresh_from_db()
         lost.refresh_from_db()
@@ -254,20 +276,31 @@ def test_a_running_refresh_that_holds_its_tenants_lock_is_left_running(world):
             cursor.execute("SELECT pg_advisory_lock(hashtextextended(%s, 7))",
                            [f"metrics-refresh:{world.tenant.pk}"])
         assert closed(world) == {str(run.pk): "running"}
-        other.close()  # the worker dies: its connection and the lock go with it
+        close_and_wait(other)  # the worker dies: its connection and the lock go with it
         assert closed(world) == {str(run.pk): "failed"}
     finally:
         other.close()
 
 
-def test_abandoned_runs_are_closed_for_every_tenant_by_a_scheduled_task(world):
-    other = World.build("other")
-    runs = [stale(world, "running", minutes=20), stale(other, "queued", minutes=90)]
-    assert close_abandoned_refreshes() == 2
-    assert closed(world) == {str(runs[0].pk): "failed"}
-    assert closed(other) == {str(runs[1].pk): "failed"}
-    schedule = settings.CELERY_BEAT_SCHEDULE["close-abandoned-metrics-refreshes"]
-    assert schedule["task"] == close_abandoned_refreshes.name
+def test_a_run_closed_while_its_worker_was_held_up_is_not_computed(world, monkeypatch):
+    from reporting import services
+    from reporting.services import refresh_run_execute
+
+    with tenant_context(world.tenant.pk):
+        run = services.refresh_run_create(trigger=RefreshTrigger.COMMAND,
+                                          as_of=dt.date(2024, 3, 31))
+    lock = services._lock_tenant
+
+    def held_up(tenant_id, **kwargs):  # the run is closed between the claim and the lock
+        RefreshRun.objects.filter(pk=run.pk).update(status="failed", error=ABANDONED_RUNNING)
+        return lock(tenant_id, **kwargs)
+
+    monkeypatch.setattr(services, "_lock_tenant", held_up)
+    with tenant_context(world.tenant.pk):
+        assert refresh_run_execute(run_id=run.pk) is True
+        run.refresh_from_db()
+        assert (run.status, run.error) == ("failed", ABANDONED_RUNNING)
+        assert not MetricValue.objects.filter(run=run).exists()
 
 
 # --------------------------------------------------------------------------- real workers
@@ -324,3 +357,13 @@ def test_queued_and_scheduled_refreshes_run_in_a_real_worker(worker):
     with connection.cursor() as cursor:  # nothing left locked or half-written
         cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
         assert cursor.fetchone()[0] == 0
+
+
+def test_abandoned_runs_of_every_tenant_are_closed_by_the_scheduled_task(worker):
+    first, second = World.build("first"), World.build("second")
+    runs = [stale(first, "running", minutes=20), stale(second, "queued", minutes=90)]
+    close_abandoned_refreshes.delay()
+    wait_for(lambda: statuses(first) == {str(runs[0].pk): "failed"}
+             and statuses(second) == {str(runs[1].pk): "failed"})
+    schedule = settings.CELERY_BEAT_SCHEDULE["close-abandoned-metrics-refreshes"]
+    assert schedule["task"] == close_abandoned_refreshes.name
