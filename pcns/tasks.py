@@ -51,6 +51,17 @@ def platform_task(*task_args: Any, **task_options: Any) -> Callable:
     return decorate
 
 
+def queue_for_each_tenant(task: Any) -> int:
+    """Queue ``task`` (a tenant task taking only ``tenant_id``) once per tenant; returns how
+    many. One task per tenant: a tenant whose task fails does not hold up the others."""
+    from pcns.tenancy import all_tenant_ids
+
+    tenant_ids = all_tenant_ids()
+    for tenant_id in tenant_ids:
+        task.delay(tenant_id=str(tenant_id))
+    return len(tenant_ids)
+
+
 @platform_task(name="pcns.tasks.clear_expired_sessions")
 def clear_expired_sessions() -> None:
     """Delete expired sessions (the session table is not tenant data)."""
@@ -69,12 +80,7 @@ def import_dataset_run(*, tenant_id: str, run_id: str) -> bool:
 @platform_task(name="pcns.tasks.close_abandoned_imports")
 def close_abandoned_imports() -> int:
     """Every 15 minutes: one ``close_abandoned_imports_of_tenant`` per tenant."""
-    from pcns.tenancy import all_tenant_ids
-
-    tenant_ids = all_tenant_ids()
-    for tenant_id in tenant_ids:
-        close_abandoned_imports_of_tenant.delay(tenant_id=str(tenant_id))
-    return len(tenant_ids)
+    return queue_for_each_tenant(close_abandoned_imports_of_tenant)
 
 
 @tenant_task(name="pcns.tasks.close_abandoned_imports_of_tenant")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pcns.tasks import platform_task, tenant_task
+from pcns.tasks import platform_task, queue_for_each_tenant, tenant_task
 from pcns.tenancy import all_tenant_ids, tenant_context
 
 
@@ -44,10 +44,7 @@ def refresh_all_tenants() -> int:
 @platform_task(name="reporting.tasks.close_abandoned_refreshes")
 def close_abandoned_refreshes() -> int:
     """Every 15 minutes: one ``close_abandoned_refreshes_of_tenant`` per tenant."""
-    tenant_ids = all_tenant_ids()
-    for tenant_id in tenant_ids:
-        close_abandoned_refreshes_of_tenant.delay(tenant_id=str(tenant_id))
-    return len(tenant_ids)
+    return queue_for_each_tenant(close_abandoned_refreshes_of_tenant)
 
 
 @tenant_task(name="reporting.tasks.close_abandoned_refreshes_of_tenant")
