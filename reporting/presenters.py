@@ -224,8 +224,10 @@ def line_chart(*, title: str, series: str, metric: Metric,
     if current:
         lines.append(current)
     every = max(1, -(-count // MAX_X_TICKS))
+    # Counted back from the last month, which is always labelled: evenly spaced, so that no
+    # two labels sit side by side and overprint.
     x_ticks = tuple(Tick(x_of(i), f"{period:%b %Y}") for i, (period, _) in enumerate(points)
-                    if i % every == 0 or i == count - 1)
+                    if (count - 1 - i) % every == 0)
     return Chart(
         title=title, description=_describe(series, metric, points),
         y_label=unit_text(metric).capitalize(), width=WIDTH, height=HEIGHT, left=plot_left,

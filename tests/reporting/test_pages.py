@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 import uuid
 from decimal import Decimal
@@ -22,6 +23,7 @@ from pcns.models import AuditEvent, Membership, User
 from pcns.tenancy import tenant_context
 from referrals.models import Person
 from reporting import presenters, services, views
+from reporting.disclosure import Figure
 from reporting.models import MetricValue, RefreshRun
 from tests.api_helpers import count_in
 from tests.reporting.world import World
@@ -597,6 +599,20 @@ def test_the_navigation_links_each_role_to_its_metrics(client, tenant_a, figures
     assert reverse("reporting:team") in links(tenant_a.team_lead)
     assert reverse("reporting:mine") in links(tenant_a.clinician)
     assert links(tenant_a.gp) == set()
+
+
+@pytest.mark.parametrize("months", [1, 2, 6, 7, 12, 13, 24])
+def test_chart_month_labels_end_on_the_last_month_and_never_sit_side_by_side(months):
+    periods = [dt.date(2024 + (m // 12), m % 12 + 1, 1) for m in range(months)]
+    figure = Figure("1", Decimal(1))
+    chart = presenters.line_chart(title="t", series="s", metric=presenters.BY_CODE["REF01"],
+                                  points=[(p, figure) for p in periods])
+    labels = [tick.label for tick in chart.x_ticks]
+    assert labels[-1] == f"{periods[-1]:%b %Y}"
+    assert 1 <= len(labels) <= presenters.MAX_X_TICKS
+    shown = [i for i, p in enumerate(periods) if f"{p:%b %Y}" in labels]
+    gaps = {b - a for a, b in itertools.pairwise(shown)}
+    assert len(gaps) <= 1 and min(gaps, default=2) >= (2 if months > 6 else 1)
 
 
 @pytest.mark.parametrize(("category", "label"), [
