@@ -1,9 +1,9 @@
 """Line charts of outcome scores, laid out as plain numbers for an inline SVG.
 
-No JavaScript and no charting library: ``score_chart`` places one tool's scores on a fixed canvas
-(the SVG's viewBox, which the browser scales) and words the same facts for the chart's
-description, so a screen reader gets what a sighted reader gets. The table beside the chart on the
-page carries every number.
+No JavaScript and no charting library (config.charts): ``score_chart`` places one tool's scores
+on a fixed canvas (the SVG's viewBox, which the browser scales) and words the same facts for the
+chart's description, so a screen reader gets what a sighted reader gets. The table beside the
+chart on the page carries every number.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from caseload.codes import DIALOG_LIFE_DOMAINS, TOOLS, OutcomeTool
+from config.charts import ChartPoint, Tick, tick_step
 from config.templating import uk_date
 
 #: The canvas, in SVG user units (about the pixels of half a desktop page), the margins that
@@ -27,19 +28,6 @@ MAX_X_TICKS = 4
 #: At most this many intervals between labelled scores; steps tried in order.
 MAX_Y_INTERVALS = 8
 Y_STEPS = (1, 2, 5, 10, 20)
-
-
-@dataclass(frozen=True)
-class Tick:
-    at: float  # position along its axis, in canvas units
-    label: str
-
-
-@dataclass(frozen=True)
-class ChartPoint:
-    x: float
-    y: float
-    label: str  # "3 March 2026: 12"
 
 
 @dataclass(frozen=True)
@@ -60,6 +48,11 @@ class LineChart:
     line: str  # the polyline's ``points`` attribute
     x_ticks: tuple[Tick, ...]
     y_ticks: tuple[Tick, ...]
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        """What the chart macro draws: the one line, once there are two points to join."""
+        return (self.line,) if len(self.points) > 1 else ()
 
 
 def format_score(tool: str, value: Decimal | float | int) -> str:
@@ -104,7 +97,7 @@ def axis_label(tool: str) -> str:
 
 def _y_ticks(low: int, high: int) -> list[int]:
     span = high - low
-    step = next((s for s in Y_STEPS if span / s <= MAX_Y_INTERVALS), Y_STEPS[-1])
+    step = tick_step(span, Y_STEPS, MAX_Y_INTERVALS)
     first = -(-low // step) * step  # the first multiple of step at or above low
     return list(range(first, high + 1, step))
 

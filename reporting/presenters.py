@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
+from config.charts import ChartPoint, Tick, tick_step
 from config.templating import uk_datetime
 from referrals.codes import EthnicCategory, Gender
 from reporting import selectors
@@ -156,19 +157,6 @@ MAX_Y_INTERVALS = 5
 
 
 @dataclass(frozen=True)
-class Tick:
-    at: float
-    label: str
-
-
-@dataclass(frozen=True)
-class Point:
-    x: float
-    y: float
-    label: str
-
-
-@dataclass(frozen=True)
 class Chart:
     title: str
     description: str
@@ -180,16 +168,17 @@ class Chart:
     top: float
     bottom: float
     lines: tuple[str, ...]  # one polyline per run of months with a figure (gaps break it)
-    points: tuple[Point, ...]
+    points: tuple[ChartPoint, ...]
     x_ticks: tuple[Tick, ...]
     y_ticks: tuple[Tick, ...]
+    x_label: str = ""  # the months speak for themselves
 
 
 def _y_top(highest: Decimal, unit: str) -> int:
     if unit == "percent":
         return 100
     highest = max(int(highest.to_integral_value(rounding="ROUND_CEILING")), 1)
-    step = next((s for s in Y_STEPS if highest / s <= MAX_Y_INTERVALS), Y_STEPS[-1])
+    step = tick_step(highest, Y_STEPS, MAX_Y_INTERVALS)
     return -(-highest // step) * step
 
 
@@ -199,7 +188,7 @@ def line_chart(*, title: str, series: str, metric: Metric,
     plot_left, plot_right, plot_top, plot_bottom = LEFT, WIDTH - RIGHT, TOP, HEIGHT - BOTTOM
     numbers = [f.number for _, f in points if f.number is not None]
     top = _y_top(max(numbers, default=Decimal(0)), metric.unit)
-    step = next((s for s in Y_STEPS if top / s <= MAX_Y_INTERVALS), Y_STEPS[-1])
+    step = tick_step(top, Y_STEPS, MAX_Y_INTERVALS)
     count = len(points)
 
     def x_of(index: int) -> float:
@@ -217,7 +206,7 @@ def line_chart(*, title: str, series: str, metric: Metric,
                 lines.append(current)
             current = []
             continue
-        point = Point(x_of(index), y_of(shown_figure.number),
+        point = ChartPoint(x_of(index), y_of(shown_figure.number),
                       f"{month_label(period)}: {shown_figure.text}")
         current.append(point)
         drawn.append(point)
