@@ -390,6 +390,18 @@ def test_imports_a_dead_worker_or_a_lost_task_left_are_failed_and_emptied(
     assert "The import stopped before it finished, so nothing was imported." in page
 
 
+def test_closing_one_tenants_abandoned_imports_leaves_another_tenants_alone(
+        tenant_a, tenant_b, run_for, django_capture_on_commit_callbacks):
+    mine = aged(tenant_a, run_for(people_zip()), minutes=90, status="queued")
+    theirs = aged(tenant_b, queued_run(tenant_b, people_zip(),
+                                       capture=django_capture_on_commit_callbacks),
+                  minutes=90, status="queued")
+    assert close_abandoned(tenant_a) == 1
+    assert reload(tenant_a, mine).status == ImportStatus.FAILED
+    theirs = reload(tenant_b, theirs)
+    assert theirs.status == ImportStatus.QUEUED and bytes(theirs.payload) != b""
+
+
 def test_an_import_whose_lock_is_held_is_left_running(tenant_a, run_for):
     run = aged(tenant_a, run_for(people_zip()), minutes=10, status="running")
     other = hold_lock(run)

@@ -548,8 +548,8 @@ def test_with_more_teams_than_fit_a_page_the_first_is_shown_until_another_is_cho
     assert [(r["code"], r["figure"]) for r in rows] == [("W2C05", "8")]
 
 
-def test_a_team_not_in_the_list_is_a_field_error(client, tenant_a, caseloads):
-    for team in (str(uuid.uuid4()), str(tenant_a.vcse_team.pk)):
+def test_a_team_not_in_the_list_is_a_field_error(client, tenant_a, tenant_b, caseloads):
+    for team in (str(uuid.uuid4()), str(tenant_a.vcse_team.pk), str(tenant_b.pcn_team.pk)):
         response = get(client, tenant_a.programme_manager, "reporting:team", team=team)
         assert response.status_code == 400
         assert "Choose a team from the list." in response.content.decode()

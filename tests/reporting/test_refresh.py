@@ -268,6 +268,14 @@ def test_runs_a_dead_worker_or_a_lost_task_left_are_recorded_as_failed(world):
         assert not MetricValue.objects.filter(run=lost).exists()
 
 
+def test_closing_one_tenants_abandoned_runs_leaves_another_tenants_alone(world):
+    other = World.build("other")
+    theirs = stale(other, "running", minutes=30)
+    mine = stale(world, "running", minutes=30)
+    assert closed(world) == {str(mine.pk): "failed"}
+    assert statuses(other) == {str(theirs.pk): "running"}
+
+
 def test_a_running_refresh_that_holds_its_tenants_lock_is_left_running(world):
     run = stale(world, "running", minutes=10)
     other = connections.create_connection("default")  # the live worker's own connection
