@@ -1,14 +1,15 @@
 from django.urls import path
 
 from pcns import import_views, views
+from pcns.accounts import views as account_views
 
 app_name = "pcns"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("sign-in/", views.sign_in, name="sign-in"),
-    path("sign-out/", views.sign_out, name="sign-out"),
-    path("signed-out/", views.signed_out, name="signed-out"),
+    path("sign-in/", account_views.sign_in, name="sign-in"),
+    path("sign-out/", account_views.sign_out, name="sign-out"),
+    path("signed-out/", account_views.signed_out, name="signed-out"),
     path("home/clinician/", views.home_clinician, name="home-clinician"),
     path("home/team-lead/", views.home_team_lead, name="home-team-lead"),
     path("home/vcse/", views.home_vcse, name="home-vcse"),

@@ -1,81 +1,22 @@
-"""Pages: sign-in and sign-out, a landing page per role, teams and organisations, error pages."""
+"""Pages: a landing page per role, teams and organisations, error pages (sign-in: pcns.accounts)."""
 
 from __future__ import annotations
 
-from django.contrib.auth import login as auth_login
-from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_protect
-from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
 
 from pcns import permissions, presenters, selectors
-from pcns.forms import SignInForm
-from pcns.models import AuditAction, OrganisationKind, TeamKind
+from pcns.models import OrganisationKind, TeamKind
 from pcns.roles import landing_url_name
-from pcns.services import audit_record
-from pcns.tenancy import activate_for_request
 
 
 def _require(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied
-
-
-# --------------------------------------------------------------------------- sign-in
-
-
-@login_not_required
-@sensitive_post_parameters("password")
-@csrf_protect
-@never_cache
-def sign_in(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect("pcns:home")
-    form = SignInForm(request, data=request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.get_user()
-        auth_login(request, user)
-        membership = activate_for_request(request, user)
-        if membership is not None:
-            with transaction.atomic():
-                audit_record(actor=user, action=AuditAction.SIGN_IN, target=user)
-        target = request.POST.get("next") or request.GET.get("next", "")
-        if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-            return redirect(target)
-        return redirect("pcns:home")
-    return render(
-        request,
-        "pcns/sign_in.jinja",
-        {
-            "form": form,
-            "error_list": presenters.error_list(form),
-            "next": request.GET.get("next", ""),
-            "expired": "next" in request.GET,
-        },
-    )
-
-
-@require_POST
-def sign_out(request: HttpRequest) -> HttpResponse:
-    if getattr(request, "membership", None) is not None:
-        with transaction.atomic():
-            audit_record(actor=request.user, action=AuditAction.SIGN_OUT, target=request.user)
-    auth_logout(request)
-    return redirect("pcns:signed-out")
-
-
-@login_not_required
-def signed_out(request: HttpRequest) -> HttpResponse:
-    return render(request, "pcns/signed_out.jinja")
 
 
 # --------------------------------------------------------------------------- landing pages

@@ -1,0 +1,32 @@
+"""The one place a sign-in is completed, whichever route (password, two factors, SSO) led here."""
+
+from __future__ import annotations
+
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.db import transaction
+from django.http import HttpRequest
+
+from pcns.models import AuditAction, User
+from pcns.services import audit_record
+from pcns.tenancy import activate_for_request
+
+
+def complete_sign_in(request: HttpRequest, *, user: User, method: str) -> None:
+    """Start the session for ``user`` and record the sign-in (``method`` goes in the audit note).
+
+    Call only once every factor the user needs has been checked.
+    """
+    auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    membership = activate_for_request(request, user)
+    if membership is not None:
+        with transaction.atomic():
+            audit_record(actor=user, action=AuditAction.SIGN_IN, target=user, note=method)
+
+
+def sign_out(request: HttpRequest) -> None:
+    """Record the sign-out (for a member of a tenant) and end the session."""
+    if getattr(request, "membership", None) is not None:
+        with transaction.atomic():
+            audit_record(actor=request.user, action=AuditAction.SIGN_OUT, target=request.user)
+    auth_logout(request)
