@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from config import limits
 from config.pages import require
 from config.templating import uk_datetime
 from pcns import permissions
@@ -161,6 +162,8 @@ def import_list(request: HttpRequest) -> HttpResponse:
     return render(
         request, "pcns/imports/list.jinja",
         {"form": form, "error_list": error_list(form, "file"), "max_upload": MAX_UPLOAD_TEXT,
+         "limits": {"expanded": f"{limits.IMPORT_MAX_EXPANDED_BYTES // (1024 * 1024)} MB",
+                    "rows": f"{limits.IMPORT_MAX_ROWS:,}"},
          "partial_checked": form.is_bound and bool(form.data.get("partial")),
          "file_names": [kind.file_name for kind in all_kinds()],
          "page": page, "runs": [run_row(run) for run in page]},

@@ -25,6 +25,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from config.limits import has_control_characters
 from pcns.dataset.fields import CellError, Column
 from pcns.models import ExternalId, User
 from pcns.tenancy import require_tenant_id
@@ -342,6 +343,11 @@ def check_kind(kind: Kind, rows: list[Row], ctx: Context, report: ImportReport) 
         if len(external) > 100:
             report.errors.append(RowError(kind.file_name, row.line, external[:100], "id",
                                           "Use an id of at most 100 characters."))
+            continue
+        if has_control_characters(external, multiline=False):
+            report.errors.append(RowError(kind.file_name, row.line, "", "id",
+                                          "The id holds a control character (such as a NUL "
+                                          "byte): remove it."))
             continue
         if external in seen:
             report.errors.append(RowError(kind.file_name, row.line, external, "id",
