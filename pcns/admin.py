@@ -7,12 +7,15 @@ Django's own admin LogEntry is not written, since it would copy object names out
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db import models
 from django.http import Http404
 
+from config.limits import NoControlCharacters
 from pcns import permissions
 from pcns.models import (
     AuditEvent,
@@ -88,7 +91,20 @@ def _save_audited_formset(request, formset) -> list:
     return saved
 
 
-class TenantAccessMixin:
+class TypedTextMixin:
+    """Every typed text of the admin refuses control characters, as the service's own forms
+    do (a TextField's length limit comes with the model field)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(field, forms.CharField) and not isinstance(field.widget,
+                                                                 forms.PasswordInput):
+            field.validators.append(NoControlCharacters(
+                str(field.label), multiline=isinstance(db_field, models.TextField)))
+        return field
+
+
+class TenantAccessMixin(TypedTextMixin):
     """Shared by model admins and inlines: tenant administrators only, rows and choices of the
     request's tenant only."""
 
@@ -124,6 +140,29 @@ class TenantScopedAdmin(TenantAccessMixin, NoLogEntryMixin, admin.ModelAdmin):
 
     def has_module_permission(self, request):
         return self._allowed(request)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if not any(field.name == "tenant" for field in self.model._meta.fields):
+            return form  # the tenant itself
+        tenant_id = _request_tenant_id(request)
+
+        class TenantForm(form):
+            """Checks the model's rules that include the tenant (a team's name is unique in
+            its tenant) as form errors: the tenant is not a field of the form, so Django's
+            ModelForm would leave them out and the database would refuse the save (a 500)."""
+
+            def _post_clean(self):
+                if self.instance.tenant_id is None:
+                    self.instance.tenant_id = tenant_id
+                super()._post_clean()
+
+            def _get_validation_exclusions(self):
+                exclusions = super()._get_validation_exclusions()
+                exclusions.discard("tenant")
+                return exclusions
+
+        return TenantForm
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -231,7 +270,7 @@ class MembershipInline(TenantAccessMixin, admin.StackedInline):
 
 
 @admin.register(User)
-class UserAdmin(NoLogEntryMixin, DjangoUserAdmin):
+class UserAdmin(TypedTextMixin, NoLogEntryMixin, DjangoUserAdmin):
     """Staff accounts of this tenant. Tenant admins see only people with a membership here."""
 
     ordering = ["last_name", "first_name"]

@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from config import limits
 from config.api.fields import text as api_text
+from config.limits import has_control_characters
 from pcns.models import Membership, Organisation, Team
 from referrals import selectors
 from referrals.codes import (
@@ -41,12 +42,17 @@ class CodeField(serializers.ChoiceField):
     """A code from a list. The schema lists the codes; the service checks them, so an unknown
     code comes back in the service's words alongside the request's other errors."""
 
-    default_error_messages = {"invalid": "Enter a code as text."}
+    default_error_messages = {"invalid": "Enter a code as text.",
+                              "not_a_code": "This is not one of the codes."}
 
     def to_internal_value(self, data: Any) -> str:
         if isinstance(data, bool) or not isinstance(data, str | int):
             self.fail("invalid")
-        return str(data)
+        text = str(data)
+        # No code is long or holds a control character: refused here, whatever else is wrong.
+        if len(text) > limits.NAME or has_control_characters(text, multiline=False):
+            self.fail("not_a_code")
+        return text
 
 
 class InTenant(serializers.PrimaryKeyRelatedField):
