@@ -304,3 +304,10 @@ def test_adding_a_team_whose_name_is_taken_in_the_admin_is_a_form_error(client, 
         "is_active": "on"})
     assert response.status_code == 200
     assert "errornote" in response.content.decode()
+
+
+def test_the_sign_in_page_refuses_a_nul_byte_inline(client, tenant_a):
+    for data in ({"email": "a\x00@example.org", "password": "x"},
+                 {"email": tenant_a.clinician.email, "password": "pass\x00word"}):
+        response = client.post(reverse("pcns:sign-in"), data)
+        assert _refused(response), response.status_code
