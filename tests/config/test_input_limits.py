@@ -311,3 +311,36 @@ def test_the_sign_in_page_refuses_a_nul_byte_inline(client, tenant_a):
                  {"email": tenant_a.clinician.email, "password": "pass\x00word"}):
         response = client.post(reverse("pcns:sign-in"), data)
         assert _refused(response), response.status_code
+
+
+# --------------------------------------------------------------------------- one source
+
+
+def test_a_reason_for_referral_over_its_limit_is_refused_with_a_message_naming_it(client, api,
+                                                                                  tenant_a):
+    message = "Reason for referral must be 5,000 characters or fewer"
+    client.force_login(tenant_a.clinician)
+    page = client.post(reverse("referrals:new"), {"reason": "x" * (limits.REASON + 1)})
+    assert message in page.content.decode()
+    api.force_authenticate(tenant_a.clinician)
+    response = api.post(reverse("api:referral-list"), {"reason": "x" * (limits.REASON + 1)},
+                        format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"]["reason"] == [message]
+    response = api.post(reverse("api:referral-list"), {"reason": "x" * limits.REASON},
+                        format="json")
+    assert "reason" not in response.json()["errors"]
+
+
+def test_the_database_refuses_a_note_longer_than_its_limit_whatever_writes_it(tenant_a):
+    from django.db import IntegrityError, transaction
+
+    from pcns.tenancy import tenant_context
+    from referrals.models import Referral
+
+    with tenant_context(tenant_a.tenant.pk):
+        referrals = Referral.objects.filter(tenant=tenant_a.tenant)
+        with pytest.raises(IntegrityError, match="referral_reason_max_length"), \
+                transaction.atomic():
+            referrals.update(reason="x" * (limits.REASON + 1))
+        assert referrals.update(reason="x" * limits.REASON) >= 1
