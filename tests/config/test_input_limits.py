@@ -344,3 +344,10 @@ def test_the_database_refuses_a_note_longer_than_its_limit_whatever_writes_it(te
                 transaction.atomic():
             referrals.update(reason="x" * (limits.REASON + 1))
         assert referrals.update(reason="x" * limits.REASON) >= 1
+
+
+def test_a_nul_byte_in_the_web_address_is_a_400_page_before_sign_in_too(client):
+    for url in ("/sign-in/?next=/%00", "/referrals/%00/", "/admin/login/?next=%00"):
+        response = client.get(url)
+        assert response.status_code == 400, url
+        assert "There is a problem with the request" in response.content.decode()
