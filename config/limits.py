@@ -97,15 +97,6 @@ def text_validators(label: str, limit: int, *, multiline: bool = True) -> list:
     return [max_length_validator(label, limit), NoControlCharacters(label, multiline=multiline)]
 
 
-def check_text(value: str, *, label: str, limit: int, multiline: bool = True) -> str | None:
-    """What is wrong with ``value`` as a text of ``label``, or None (for the import)."""
-    if len(value) > limit:
-        return f"{too_long_message(label, limit)} (this has {len(value):,})."
-    if has_control_characters(value, multiline=multiline):
-        return CONTROL_MESSAGE.format(label=label) + "."
-    return None
-
-
 # --- models --------------------------------------------------------------------------------------
 
 

@@ -60,7 +60,7 @@ class ReferralIntakeForm(forms.Form):
     language = text("Language", 60)
     phone = text("Phone number", 20)
     email = forms.EmailField(required=False)
-    address = text("Address", limits.LINE)
+    address = text("Address", limits.LINE, multiline=True)
     preferred_contact_method = forms.ChoiceField(choices=ContactMethod.choices,
                                                  initial=ContactMethod.TELEPHONE)
 

@@ -84,7 +84,7 @@ class ServiceForm(forms.Form):
     website = forms.URLField(required=False, max_length=200, assume_scheme="https",
                              error_messages={"invalid": "Enter a web address like "
                                                         "https://example.org."})
-    address = text("Address", limits.LINE)
+    address = text("Address", limits.LINE, multiline=True)
 
     def __init__(self, *args, organisations=None, pcns, **kwargs):
         super().__init__(*args, **kwargs)

@@ -133,7 +133,7 @@ class _PersonFields(serializers.Serializer):
     language = api_text("Language", 60, required=False, allow_blank=True)
     phone = api_text("Phone number", 20, required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
-    address = api_text("Address", limits.LINE, required=False, allow_blank=True)
+    address = api_text("Address", limits.LINE, multiline=True, required=False, allow_blank=True)
     preferred_contact_method = CodeField(choices=ContactMethod.choices, required=False)
 
 

@@ -101,7 +101,7 @@ class _ServiceFields(serializers.Serializer):
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     phone = api_text("Phone number", 20, required=False, allow_blank=True, default="")
     website = serializers.URLField(required=False, allow_blank=True, default="")
-    address = api_text("Address", limits.LINE, required=False, allow_blank=True,
+    address = api_text("Address", limits.LINE, multiline=True, required=False, allow_blank=True,
                                     default="")
 
 
