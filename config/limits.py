@@ -46,6 +46,8 @@ IMPORT_MAX_ROWS = 2_000_000
 #: Characters in one cell: a longer cell stops the file (shorter ones over a column's own
 #: limit are row errors naming the column).
 IMPORT_MAX_CELL_CHARS = 1_000_000
+#: Failing rows kept in an import's report (stored with the run); the rest are only counted.
+IMPORT_MAX_REPORTED_ERRORS = 1_000
 
 # --- characters ---------------------------------------------------------------------------------
 

@@ -114,6 +114,7 @@ def run_view(run: ImportRun) -> dict:
     report = run.report or {}
     in_progress = run.status not in FINISHED
     errors = report.get("errors") or []
+    count = int(report.get("error_count", len(errors)))  # reports keep the first 1,000 rows
     return {
         "tag": _tag(run),
         "finished": uk_datetime(run.finished_at) if run.finished_at else "",
@@ -128,11 +129,10 @@ def run_view(run: ImportRun) -> dict:
         "partly_imported": run.status == ImportStatus.SUCCEEDED and bool(errors),
         "files": _files(report) if run.status in FINISHED else [],
         "errors": _errors(report),
-        "error_count": f"{len(errors):,}",
-        "problems": "1 problem was found." if len(errors) == 1
-        else f"{len(errors):,} problems were found.",
-        "errors_hidden": f"{max(0, len(errors) - MAX_ERRORS_SHOWN):,}"
-        if len(errors) > MAX_ERRORS_SHOWN else "",
+        "error_count": f"{count:,}",
+        "problems": "1 problem was found." if count == 1 else f"{count:,} problems were found.",
+        "errors_hidden": f"{max(0, count - MAX_ERRORS_SHOWN):,}"
+        if count > MAX_ERRORS_SHOWN else "",
     }
 
 

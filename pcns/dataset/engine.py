@@ -25,6 +25,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from config import limits
 from config.limits import has_control_characters
 from pcns.dataset.fields import CellError, Column
 from pcns.models import ExternalId, User
@@ -87,7 +88,9 @@ class ImportReport:
         return {
             "imported": self.imported,
             "counts": {kind: vars(counts) for kind, counts in self.counts.items()},
-            "errors": [error.as_dict() for error in self.errors],
+            "errors": [error.as_dict()
+                       for error in self.errors[:limits.IMPORT_MAX_REPORTED_ERRORS]],
+            "error_count": len(self.errors),
         }
 
 

@@ -166,3 +166,16 @@ def test_the_imports_page_states_the_limits(client, tenant_a):
     client.force_login(tenant_a.tenant_admin)
     text = client.get(reverse("pcns:import-list")).content.decode()
     assert "200 MB" in text and "2,000,000 rows" in text
+
+
+def test_a_report_keeps_the_first_failing_rows_and_counts_them_all(client, tenant_a, run_for,
+                                                                  monkeypatch):
+    monkeypatch.setattr(limits, "IMPORT_MAX_REPORTED_ERRORS", 2)
+    run = run_for(zip_of(people=[person_row(f"P{n}", "9434765918") for n in range(5)]))
+    execute(tenant_a, run)
+    run = reload(tenant_a, run)
+    assert [e["line"] for e in run.report["errors"]] == [2, 3]
+    assert run.report["error_count"] == 5
+    client.force_login(tenant_a.tenant_admin)
+    page = client.get(reverse("pcns:import-detail", args=[run.pk])).content.decode()
+    assert "5 problems were found." in page
