@@ -351,3 +351,82 @@ def test_a_nul_byte_in_the_web_address_is_a_400_page_before_sign_in_too(client):
         response = client.get(url)
         assert response.status_code == 400, url
         assert "There is a problem with the request" in response.content.decode()
+
+
+# --------------------------------------------------------------------------- every field
+
+
+APPS = ("pcns", "referrals", "caseload", "vcse", "reporting")
+
+
+def _subclasses(cls) -> list[type]:
+    found = []
+    for sub in cls.__subclasses__():
+        found += [sub, *_subclasses(sub)]
+    return found
+
+
+def _import_app_modules() -> None:
+    import importlib
+    import pkgutil
+
+    for app in APPS:
+        package = importlib.import_module(app)
+        for module in pkgutil.walk_packages(package.__path__, f"{app}."):
+            if module.name.rsplit(".", 1)[-1].endswith(("forms", "serializers")):
+                importlib.import_module(module.name)
+
+
+def _limited(field) -> bool:
+    return bool(field.max_length) and any(isinstance(v, limits.NoControlCharacters)
+                                          for v in field.validators)
+
+
+def test_every_text_field_of_every_model_has_a_limit_and_a_database_check():
+    from django.apps import apps
+    from django.contrib.postgres.fields import ArrayField
+    from django.db import models
+
+    missing = []
+    for model in apps.get_models():
+        if model._meta.app_label not in APPS:
+            continue
+        checks = {c.name for c in model._meta.constraints}
+        for field in model._meta.concrete_fields:
+            base = field.base_field if isinstance(field, ArrayField) else field
+            if not isinstance(base, models.TextField):
+                continue
+            if not _limited(base):
+                missing.append(f"{model.__name__}.{field.name}: no limit")
+            if base is field and not any(name.endswith(f"_{field.name}_max_length")
+                                         for name in checks):
+                missing.append(f"{model.__name__}.{field.name}: no database check")
+    assert not missing, "\n".join(missing)
+
+
+def test_every_typed_text_of_every_form_and_api_input_has_a_limit():
+    from django import forms
+    from rest_framework import serializers
+
+    _import_app_modules()
+    missing, checked = [], 0
+    for form in _subclasses(forms.BaseForm):
+        if form.__module__.split(".")[0] not in APPS:
+            continue
+        for name, field in getattr(form, "base_fields", {}).items():
+            if type(field) is forms.CharField and "password" not in name:
+                checked += 1
+                if not _limited(field):
+                    missing.append(f"{form.__module__}.{form.__name__}.{name}")
+    for serializer in _subclasses(serializers.Serializer):
+        if (serializer.__module__.split(".")[0] not in APPS
+                or not serializer.__name__.endswith("Input")):
+            continue
+        for name, field in serializer._declared_fields.items():
+            field = getattr(field, "child", field)
+            if type(field) is serializers.CharField:
+                checked += 1
+                if not _limited(field):
+                    missing.append(f"{serializer.__module__}.{serializer.__name__}.{name}")
+    assert checked > 60
+    assert not missing, "\n".join(missing)
