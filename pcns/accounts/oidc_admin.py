@@ -7,7 +7,9 @@ last four characters, and keeps the stored one when the field is left blank.
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
+from django.urls import reverse
 
 from pcns.admin import TenantScopedAdmin, _request_tenant_id
 from pcns.models import Membership, SingleSignOn, SingleSignOnIdentity
@@ -60,17 +62,9 @@ class SingleSignOnAdmin(TenantScopedAdmin):
 
     @admin.display(description="redirect URI to register with the provider")
     def redirect_uri(self, obj):
-        request = getattr(self, "_request", None)
-        tenant = getattr(request, "tenant", None)
-        if request is None or tenant is None:
-            return ""
-        from django.urls import reverse
-
-        return request.build_absolute_uri(reverse("pcns:sso-callback", args=[tenant.slug]))
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        self._request = request
-        return super().get_form(request, obj, change, **kwargs)
+        if obj is None or not obj.pk:
+            return "shown once saved"
+        return settings.SITE_URL + reverse("pcns:sso-callback", args=[obj.tenant.slug])
 
     def has_add_permission(self, request, *args):
         if not super().has_add_permission(request, *args):
@@ -85,6 +79,21 @@ class SingleSignOnIdentityForm(forms.ModelForm):
     class Meta:
         model = SingleSignOnIdentity
         fields = ["membership", "issuer", "subject"]
+
+    def clean(self):
+        cleaned = super().clean()
+        membership, issuer = cleaned.get("membership"), cleaned.get("issuer")
+        subject = cleaned.get("subject")
+        if membership and issuer and subject:
+            # The tenant is not a form field, so Django cannot check this constraint itself.
+            taken = SingleSignOnIdentity.objects.filter(
+                tenant_id=membership.tenant_id, issuer=issuer, subject=subject
+            ).exclude(pk=self.instance.pk)
+            if taken.exists():
+                raise forms.ValidationError(
+                    {"subject": "This subject is already linked to someone in this place."}
+                )
+        return cleaned
 
 
 @admin.register(SingleSignOnIdentity)

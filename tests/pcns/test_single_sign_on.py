@@ -420,3 +420,34 @@ def test_another_tenants_single_sign_on_is_not_found_in_the_admin(client, tenant
     response = client.get(reverse("admin:pcns_singlesignon_change", args=[other.pk]))
 
     assert response.status_code == 404
+
+
+def test_the_admin_refuses_a_subject_already_linked_to_someone_else(client, tenant_a):
+    client.force_login(tenant_a.tenant_admin)
+    with tenant_context(tenant_a.tenant.pk):
+        taken = SingleSignOnIdentity.objects.get(tenant=tenant_a.tenant)
+        clinician_membership = tenant_a.clinician.membership
+
+    response = client.post(reverse("admin:pcns_singlesignonidentity_add"), {
+        "membership": clinician_membership.pk, "issuer": taken.issuer, "subject": taken.subject,
+    })
+
+    assert response.status_code == 200
+    assert "already linked to someone in this place" in response.content.decode()
+
+
+def test_an_unreachable_provider_gives_a_clear_page_not_an_error(client, tenant_a):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    with tenant_context(tenant_a.tenant.pk):
+        SingleSignOn.objects.filter(tenant=tenant_a.tenant).update(
+            enabled=True, issuer=f"http://127.0.0.1:{closed_port}/o"
+        )
+
+    response = client.get(reverse("pcns:sso-start", args=["northtown"]))
+
+    assert response.status_code == 403
+    assert "could not be reached" in response.content.decode()
