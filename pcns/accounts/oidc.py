@@ -111,14 +111,17 @@ def authorisation_redirect_url(
     return created["url"]
 
 
-def verify_id_token(*, sso: SingleSignOn, token: dict[str, Any], nonce: str) -> dict[str, Any]:
+def verify_id_token(
+    *, sso: SingleSignOn, token: dict[str, Any], nonce: str,
+    client: DjangoOAuth2App | None = None,
+) -> dict[str, Any]:
     """The ID token's claims, once its signature (against the provider's JWKS), issuer,
     audience, expiry, issue time, nonce and access-token hash all check out."""
     if not token.get("id_token"):
         raise SignOnRefused("no ID token")
     if not nonce:
         raise SignOnRefused("no nonce")
-    client = _client(sso)
+    client = client or _client(sso)
     try:
         _metadata(client, sso)
         claims = client.parse_id_token(
@@ -145,6 +148,8 @@ def claims_from_callback(request: HttpRequest, *, sso: SingleSignOn) -> dict[str
     verified ID token's claims."""
     if request.GET.get("error"):
         raise SignOnRefused(f"provider said {request.GET['error'][:40]}")
+    if request.GET.get("iss") and request.GET["iss"] != sso.issuer:
+        raise SignOnRefused("response from another issuer")  # RFC 9207 mix-up defence
     state, code = request.GET.get("state"), request.GET.get("code")
     if not state or not code:
         raise SignOnRefused("no state or code")
@@ -159,7 +164,7 @@ def claims_from_callback(request: HttpRequest, *, sso: SingleSignOn) -> dict[str
         )
     except (RequestException, OAuthError, ValueError) as error:
         raise SignOnRefused(f"code exchange failed: {type(error).__name__}") from error
-    return verify_id_token(sso=sso, token=token, nonce=saved["nonce"])
+    return verify_id_token(sso=sso, token=token, nonce=saved["nonce"], client=client)
 
 
 def _email_verified(claims: dict[str, Any]) -> bool:
@@ -218,6 +223,8 @@ def sso_match(*, sso: SingleSignOn, claims: dict[str, Any]) -> User:
 def sso_refusal_record(*, sso: SingleSignOn | None, refusal: SignOnRefused) -> None:
     """The audit row for a refused single sign-on, in the tenant it was tried for (call inside
     that tenant's context; ``sso`` is None when the tenant has none set up)."""
+    log.info("single sign-on refused for tenant %s: %s", sso.tenant.slug if sso else "-",
+             refusal.reason)
     note = f"oidc: {refusal.reason}"
     if refusal.subject:
         note += f" (subject {refusal.subject[:100]})"

@@ -211,6 +211,22 @@ def test_a_tampered_state_is_refused(live_server, oidc_provider, tenant_a):
     assert refused.note == "oidc: state mismatch"
 
 
+def test_a_callback_naming_another_issuer_is_refused(live_server, oidc_provider, tenant_a):
+    _use_provider(tenant_a, oidc_provider)
+    session, callback, _ = _sign_in_at_provider(
+        live_server.url, "northtown", oidc_provider, "clinician", stop_at_callback=True
+    )
+    parts = urlsplit(callback)
+    query = {**parse_qs(parts.query), "iss": ["https://attacker.example/o"]}
+
+    page = session.get(urlunsplit(parts._replace(query=urlencode(query, doseq=True))),
+                       allow_redirects=False)
+
+    assert page.status_code == 403
+    [refused] = _audit(tenant_a, action="sign_in_refused")
+    assert refused.note == "oidc: response from another issuer"
+
+
 def test_a_callback_is_refused_in_another_browser_session(live_server, oidc_provider, tenant_a):
     # The state lives in the session of the browser that started: a stolen callback URL is
     # useless elsewhere.
