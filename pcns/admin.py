@@ -305,3 +305,6 @@ class AuditEventAdmin(TenantScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+# Single sign-on set-up lives beside its code.
+from pcns.accounts import oidc_admin  # noqa: E402, F401

@@ -298,6 +298,7 @@ class AuditAction(models.TextChoices):
     DELETE = "delete", "Deleted"
     SIGN_IN = "sign_in", "Signed in"
     SIGN_OUT = "sign_out", "Signed out"
+    SIGN_IN_REFUSED = "sign_in_refused", "Sign-in refused"
     EXPORT = "export", "Exported"
 
 
@@ -387,3 +388,7 @@ class ImportRun(TenantOwned):
 
     def __str__(self) -> str:
         return f"Import of {self.file_name}"
+
+
+# Single sign-on (pcns/accounts/oidc_models.py) keeps its models beside its code.
+from pcns.accounts.oidc_models import SingleSignOn, SingleSignOnIdentity  # noqa: E402, F401

@@ -24,6 +24,8 @@ from pcns.models import (
     IntakePause,
     Membership,
     Organisation,
+    SingleSignOn,
+    SingleSignOnIdentity,
     Team,
     TeamMembership,
     Tenant,
@@ -133,6 +135,7 @@ def build_tenant(slug: str) -> Cast:
         _vcse_rows(cast)
         _dataset_rows(cast)
         _reporting_rows(cast)
+        _sso_rows(cast)
     return cast
 
 
@@ -331,6 +334,17 @@ def _dataset_rows(cast: Cast) -> None:
                               external_id=f"{cast.tenant.slug}-pcn", record_id=cast.pcn.pk)
     ImportRun.objects.create(tenant=cast.tenant, created_by=cast.users["tenant_admin"],
                              file_name="organisations.zip", status="succeeded")
+
+
+def _sso_rows(cast: Cast) -> None:
+    """Single sign-on set up but turned off, and one person's linked identity."""
+    issuer = f"https://idp.{cast.tenant.slug}.test"
+    SingleSignOn.objects.create(tenant=cast.tenant, issuer=issuer,
+                                client_id=f"{cast.tenant.slug}-client",
+                                client_secret="factory-client-secret")
+    SingleSignOnIdentity.objects.create(tenant=cast.tenant, issuer=issuer,
+                                        membership=cast.users["vcse_lead"].membership,
+                                        subject=f"{cast.tenant.slug}-vcse-lead")
 
 
 def _reporting_rows(cast: Cast) -> None:

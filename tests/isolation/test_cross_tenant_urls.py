@@ -131,6 +131,8 @@ OBJECTS = {
 #: The open directory feed answers anyone, signed in or not, by design: it holds published
 #: services only. tests/vcse/test_feed.py checks one tenant's slug never shows another's service.
 PUBLIC = {"vcse:oruk-index", "vcse:oruk-services", "vcse:oruk-service"}
+#: Single sign-on starts before anyone signs in (tests/pcns/test_single_sign_on.py).
+PUBLIC |= {"pcns:sso-start", "pcns:sso-callback"}
 ADMIN_OBJECT = re.compile(r"^admin:(?P<app>\w+?)_(?P<model>\w+)_(change|delete|history)$")
 
 
