@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from pcns import import_views, views
 from pcns.accounts import views as account_views
@@ -10,6 +10,7 @@ urlpatterns = [
     path("sign-in/", account_views.sign_in, name="sign-in"),
     path("sign-out/", account_views.sign_out, name="sign-out"),
     path("signed-out/", account_views.signed_out, name="signed-out"),
+    path("", include("pcns.accounts.password_urls")),
     path("home/clinician/", views.home_clinician, name="home-clinician"),
     path("home/team-lead/", views.home_team_lead, name="home-team-lead"),
     path("home/vcse/", views.home_vcse, name="home-vcse"),
