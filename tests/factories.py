@@ -22,6 +22,7 @@ from pcns.models import (
     ExternalId,
     ImportRun,
     IntakePause,
+    Invitation,
     Membership,
     Organisation,
     Team,
@@ -132,6 +133,7 @@ def build_tenant(slug: str) -> Cast:
         _care_rows(cast)
         _vcse_rows(cast)
         _dataset_rows(cast)
+        _invitation_rows(cast)
         _reporting_rows(cast)
     return cast
 
@@ -331,6 +333,14 @@ def _dataset_rows(cast: Cast) -> None:
                               external_id=f"{cast.tenant.slug}-pcn", record_id=cast.pcn.pk)
     ImportRun.objects.create(tenant=cast.tenant, created_by=cast.users["tenant_admin"],
                              file_name="organisations.zip", status="succeeded")
+
+
+def _invitation_rows(cast: Cast) -> None:
+    """A used invitation: the clinician set their password from it (the token is not kept)."""
+    now = timezone.now()
+    Invitation.objects.create(
+        tenant=cast.tenant, user=cast.users["clinician"], token_hash=uuid.uuid4().hex * 2,
+        created_by=cast.users["tenant_admin"], created_at=now, expires_at=now, accepted_at=now)
 
 
 def _reporting_rows(cast: Cast) -> None:

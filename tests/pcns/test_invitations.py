@@ -163,7 +163,8 @@ def test_another_tenants_administrator_can_neither_invite_nor_see_our_staff(
     assert client.get(reverse("admin:pcns_user_change", args=[starter.pk])).status_code == 404
     assert starter.email not in client.get(reverse("admin:pcns_user_changelist")).content.decode()
     with tenant_context(tenant_b.tenant.pk):
-        assert not Invitation.objects.exists()
+        assert not Invitation.objects.filter(user=starter).exists()
+        assert set(Invitation.objects.values_list("tenant_id", flat=True)) == {tenant_b.tenant.pk}
         with pytest.raises(ValueError):
             invitation_send(user=starter, actor=tenant_b.tenant_admin)
     with tenant_context(tenant_a.tenant.pk):
