@@ -310,3 +310,13 @@ def test_the_admin_refuses_an_email_used_in_another_place_without_saying_where(
     assert mailoutbox == []
     ours = add_staff_in_admin(client, tenant_a, email=tenant_a.clinician.email)
     assert "A member of staff here already has this email address." in ours.content.decode()
+
+
+def test_a_platform_superuser_outside_any_tenant_keeps_djangos_password_fields(client, db):
+    """The platform team makes a place's first administrator; nobody in a tenant sets passwords."""
+    superuser = User.objects.create_superuser("platform@example.org", NEW_PASSWORD)
+    client.force_login(superuser)
+    body = client.get(reverse("admin:pcns_user_add")).content.decode()
+    assert 'name="password1"' in body
+    assert "send_invitations" not in client.get(
+        reverse("admin:pcns_user_changelist")).content.decode()
