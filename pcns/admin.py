@@ -14,7 +14,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.http import Http404
 
 from pcns import permissions
-from pcns.accounts.invitations import invitation_send
+from pcns.accounts.invitations import NotInvitable, invitation_send
 from pcns.accounts.staff_forms import StaffChangeForm, StaffCreationForm
 from pcns.models import (
     AuditEvent,
@@ -345,7 +345,13 @@ class UserAdmin(NoLogEntryMixin, DjangoUserAdmin):
         super().save_related(request, form, formsets, change)
         if not change and not self._platform(request):
             # The membership (and so the tenant) exists now: the new account can be invited.
-            invitation_send(user=form.instance, actor=request.user)
+            try:
+                invitation_send(user=form.instance, actor=request.user)
+            except NotInvitable:
+                self.message_user(request, "No invitation was sent, because the account is not "
+                                  "active. Make it active, then use \u201cSend invitations to "
+                                  "selected staff\u201d on the staff list.", messages.WARNING)
+                return
             self.message_user(request, f"An invitation to set a password has been emailed to "
                               f"{form.instance.email}.", messages.SUCCESS)
 

@@ -53,6 +53,10 @@ REFUSALS = {
 }
 
 
+class NotInvitable(Exception):
+    """The person is not an active member of staff of the current tenant."""
+
+
 class InvitationRefused(Exception):
     """An invitation link that cannot be used; ``message`` tells the person what to do."""
 
@@ -83,7 +87,7 @@ def invitation_send(*, user: User, actor: User) -> Invitation:
         membership = (Membership.objects.select_related("tenant")
                       .filter(user_id=user.pk, tenant_id=tenant_id).first())
         if membership is None or not membership.is_active or not user.is_active:
-            raise ValueError("Only active staff of this place can be invited.")
+            raise NotInvitable("Only active staff of this place can be invited.")
         now = timezone.now()
         Invitation.objects.filter(
             user_id=user.pk, accepted_at__isnull=True, replaced_at__isnull=True

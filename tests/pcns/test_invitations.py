@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from pcns.accounts.invitations import EMAIL_UNAVAILABLE, invitation_send
+from pcns.accounts.invitations import EMAIL_UNAVAILABLE, NotInvitable, invitation_send
 from pcns.dataset import dataset_import
 from pcns.models import AuditEvent, Invitation, Membership, User
 from pcns.tenancy import tenant_context
@@ -107,6 +107,16 @@ def test_adding_staff_in_the_admin_emails_an_invitation_and_gives_the_account_no
                                          actor=tenant_a.tenant_admin).exists()
 
 
+def test_adding_inactive_staff_sends_no_invitation_and_says_so(
+        client, tenant_a, mailoutbox, django_capture_on_commit_callbacks):
+    client.force_login(tenant_a.tenant_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = add_staff_in_admin(client, tenant_a, **{"membership-0-is_active": ""})
+    assert response.status_code == 302
+    assert "No invitation was sent" in client.get(response["Location"]).content.decode()
+    assert mailoutbox == []
+
+
 def test_the_admin_forms_have_no_password_fields_or_password_link(client, tenant_a):
     client.force_login(tenant_a.tenant_admin)
     add_page = client.get(reverse("admin:pcns_user_add")).content.decode()
@@ -165,7 +175,7 @@ def test_another_tenants_administrator_can_neither_invite_nor_see_our_staff(
     with tenant_context(tenant_b.tenant.pk):
         assert not Invitation.objects.filter(user=starter).exists()
         assert set(Invitation.objects.values_list("tenant_id", flat=True)) == {tenant_b.tenant.pk}
-        with pytest.raises(ValueError):
+        with pytest.raises(NotInvitable):
             invitation_send(user=starter, actor=tenant_b.tenant_admin)
     with tenant_context(tenant_a.tenant.pk):
         assert Invitation.objects.filter(user=starter).count() == 1
