@@ -169,3 +169,16 @@ def test_the_reset_email_names_no_patient(client, tenant_a, mailoutbox):
     with tenant_context(tenant_a.tenant.pk):
         names = set(Person.objects.values_list("family_name", flat=True))
     assert names and not any(name in email.body or name in email.subject for name in names)
+
+
+def test_with_the_mail_relay_down_the_answer_is_still_the_same(client, tenant_a, settings):
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on: a real, unreachable relay
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
+    response = ask(client, tenant_a.clinician.email)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("pcns:password-reset-sent")
