@@ -84,7 +84,8 @@ def invitation_send(*, user: User, actor: User) -> Invitation:
     """
     tenant_id = require_tenant_id()
     with transaction.atomic():
-        membership = (Membership.objects.select_related("tenant")
+        # Locked, so two administrators inviting one person at once leave one link working.
+        membership = (Membership.objects.select_for_update(of=("self",)).select_related("tenant")
                       .filter(user_id=user.pk, tenant_id=tenant_id).first())
         if membership is None or not membership.is_active or not user.is_active:
             raise NotInvitable("Only active staff of this place can be invited.")
