@@ -7,13 +7,15 @@ Django's own admin LogEntry is not written, since it would copy object names out
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.http import Http404
 
 from pcns import permissions
+from pcns.accounts.invitations import NotInvitable, invitation_send
+from pcns.accounts.staff_forms import StaffChangeForm, StaffCreationForm
 from pcns.models import (
     AuditEvent,
     IntakePause,
@@ -232,24 +234,81 @@ class MembershipInline(TenantAccessMixin, admin.StackedInline):
 
 @admin.register(User)
 class UserAdmin(NoLogEntryMixin, DjangoUserAdmin):
-    """Staff accounts of this tenant. Tenant admins see only people with a membership here."""
+    """Staff accounts of this tenant. Tenant admins see only people with a membership here.
+
+    Tenant administrators never set or see a password: a new account gets none and its owner
+    is emailed an invitation to set one (pcns.accounts.invitations). Only a platform superuser,
+    outside any tenant, has Django's password fields.
+    """
 
     ordering = ["last_name", "first_name"]
-    list_display = ["email", "first_name", "last_name", "is_active"]
+    list_display = ["email", "first_name", "last_name", "is_active", "password_set"]
     search_fields = ["email", "first_name", "last_name"]
     list_filter = ["is_active"]
-    form = UserChangeForm
-    add_form = AdminUserCreationForm
+    form = StaffChangeForm
+    add_form = StaffCreationForm
     fieldsets = [
-        (None, {"fields": ["email", "password"]}),
+        (None, {"fields": ["email"]}),
         ("Name", {"fields": ["first_name", "last_name"]}),
         ("Access", {"fields": ["is_active"]}),
     ]
     add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "first_name", "last_name"]}),
+    ]
+    platform_fieldsets = [(None, {"fields": ["email", "password"]}), *fieldsets[1:]]
+    platform_add_fieldsets = [
         (None, {"classes": ["wide"],
                 "fields": ["email", "first_name", "last_name", "password1", "password2"]}),
     ]
     inlines = [MembershipInline]
+    actions = ["send_invitations"]
+
+    @staticmethod
+    def _platform(request) -> bool:
+        return getattr(request, "tenant", None) is None
+
+    @admin.display(boolean=True, description="Password set")
+    def password_set(self, obj) -> bool:
+        return obj.has_usable_password()
+
+    def get_fieldsets(self, request, obj=None):
+        if self._platform(request):
+            return self.platform_add_fieldsets if obj is None else self.platform_fieldsets
+        return super().get_fieldsets(request, obj)
+
+    def get_form(self, request, obj=None, **kwargs):
+        if self._platform(request):
+            kwargs["form"] = AdminUserCreationForm if obj is None else UserChangeForm
+        return super().get_form(request, obj, **kwargs)
+
+    def user_change_password(self, request, id, form_url=""):
+        if not self._platform(request):
+            raise Http404
+        return super().user_change_password(request, id, form_url)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if self._platform(request):
+            actions.pop("send_invitations", None)
+        return actions
+
+    @admin.action(description="Send invitations to selected staff")
+    def send_invitations(self, request, queryset):
+        sent = skipped = 0
+        for user in queryset.select_related("membership"):
+            if user.has_usable_password() or not (user.is_active and user.membership.is_active):
+                skipped += 1
+                continue
+            invitation_send(user=user, actor=request.user)
+            sent += 1
+        if sent:
+            self.message_user(request, f"Invitation emailed to {sent} member"
+                              f"{'' if sent == 1 else 's'} of staff. Earlier links no longer "
+                              "work.", messages.SUCCESS)
+        if skipped:
+            self.message_user(request, f"{skipped} not invited: they have already set a password, "
+                              "or their account is inactive. Anyone who has forgotten their "
+                              "password can reset it from the sign-in page.", messages.WARNING)
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -281,6 +340,20 @@ class UserAdmin(NoLogEntryMixin, DjangoUserAdmin):
     def save_formset(self, request, form, formset, change):
         for membership in _save_audited_formset(request, formset):
             membership_sync_staff_flag(membership=membership)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change and not self._platform(request):
+            # The membership (and so the tenant) exists now: the new account can be invited.
+            try:
+                invitation_send(user=form.instance, actor=request.user)
+            except NotInvitable:
+                self.message_user(request, "No invitation was sent, because the account is not "
+                                  "active. Make it active, then use \u201cSend invitations to "
+                                  "selected staff\u201d on the staff list.", messages.WARNING)
+                return
+            self.message_user(request, f"An invitation to set a password has been emailed to "
+                              f"{form.instance.email}.", messages.SUCCESS)
 
 
 @admin.register(AuditEvent)

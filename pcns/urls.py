@@ -11,6 +11,7 @@ urlpatterns = [
     path("sign-out/", account_views.sign_out, name="sign-out"),
     path("signed-out/", account_views.signed_out, name="signed-out"),
     path("", include("pcns.accounts.oidc_urls")),
+    path("", include("pcns.accounts.password_urls")),
     path("home/clinician/", views.home_clinician, name="home-clinician"),
     path("home/team-lead/", views.home_team_lead, name="home-team-lead"),
     path("home/vcse/", views.home_vcse, name="home-vcse"),

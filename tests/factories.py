@@ -22,6 +22,7 @@ from pcns.models import (
     ExternalId,
     ImportRun,
     IntakePause,
+    Invitation,
     Membership,
     Organisation,
     SingleSignOn,
@@ -134,6 +135,7 @@ def build_tenant(slug: str) -> Cast:
         _care_rows(cast)
         _vcse_rows(cast)
         _dataset_rows(cast)
+        _invitation_rows(cast)
         _reporting_rows(cast)
         _sso_rows(cast)
     return cast
@@ -345,6 +347,12 @@ def _sso_rows(cast: Cast) -> None:
     SingleSignOnIdentity.objects.create(tenant=cast.tenant, issuer=issuer,
                                         membership=cast.users["vcse_lead"].membership,
                                         subject=f"{cast.tenant.slug}-vcse-lead")
+def _invitation_rows(cast: Cast) -> None:
+    """A used invitation: the clinician set their password from it (the token is not kept)."""
+    now = timezone.now()
+    Invitation.objects.create(
+        tenant=cast.tenant, user=cast.users["clinician"], token_hash=uuid.uuid4().hex * 2,
+        created_by=cast.users["tenant_admin"], created_at=now, expires_at=now, accepted_at=now)
 
 
 def _reporting_rows(cast: Cast) -> None:

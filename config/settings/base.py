@@ -120,6 +120,10 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SIGN_IN_MAX_FAILURES = env_int("SIGN_IN_MAX_FAILURES", 5)
 SIGN_IN_FAILURE_WINDOW_SECONDS = env_int("SIGN_IN_FAILURE_WINDOW_SECONDS", 15 * 60)
 
+# Invitations to set a password, and password reset links (pcns/accounts): how long they work.
+INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7)
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60)
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
