@@ -7,13 +7,17 @@ Django's own admin LogEntry is not written, since it would copy object names out
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db.models import Exists, OuterRef
 from django.http import Http404
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pcns import permissions
+from pcns.accounts import throttle, two_factor
 from pcns.models import (
     AuditEvent,
     IntakePause,
@@ -230,13 +234,38 @@ class MembershipInline(TenantAccessMixin, admin.StackedInline):
         return False
 
 
+class HiddenAdmin(admin.ModelAdmin):
+    """Registered first so django-otp's own device admin (which would list every tenant's
+    users) is not: devices are managed from the account page and the user actions below."""
+
+    def has_module_permission(self, request):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+admin.site.register(TOTPDevice, HiddenAdmin)
+admin.site.register(StaticDevice, HiddenAdmin)
+
+
 @admin.register(User)
 class UserAdmin(NoLogEntryMixin, DjangoUserAdmin):
     """Staff accounts of this tenant. Tenant admins see only people with a membership here."""
 
     ordering = ["last_name", "first_name"]
-    list_display = ["email", "first_name", "last_name", "is_active"]
+    list_display = ["email", "first_name", "last_name", "is_active", "two_factor"]
     search_fields = ["email", "first_name", "last_name"]
+    actions = ["reset_two_factor", "lift_sign_in_lockout"]
     list_filter = ["is_active"]
     form = UserChangeForm
     add_form = AdminUserCreationForm
@@ -252,11 +281,35 @@ class UserAdmin(NoLogEntryMixin, DjangoUserAdmin):
     inlines = [MembershipInline]
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
+        queryset = super().get_queryset(request).annotate(
+            two_factor_on=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
+        )
         if request.user.is_superuser and getattr(request, "tenant", None) is None:
             return queryset
         tenant = getattr(request, "tenant", None)
         return queryset.filter(membership__tenant_id=tenant.pk if tenant else None)
+
+    @admin.display(boolean=True, description="two-factor sign-in")
+    def two_factor(self, obj) -> bool:
+        return getattr(obj, "two_factor_on", False)
+
+    @admin.action(description="Reset two-factor sign-in (they set it up again next time)")
+    def reset_two_factor(self, request, queryset):
+        for user in queryset:
+            two_factor.turn_off(user=user, actor=request.user,
+                                note="two-factor sign-in reset by an administrator")
+        self.message_user(request, f"Two-factor sign-in reset for {len(queryset)} people.",
+                          messages.SUCCESS)
+
+    @admin.action(description="Lift sign-in lockout")
+    def lift_sign_in_lockout(self, request, queryset):
+        lifted = 0
+        for user in queryset:
+            if throttle.account_locked(user_id=user.pk):
+                two_factor.lift_lockout(user=user, actor=request.user)
+                lifted += 1
+        self.message_user(request, f"Sign-in lockout lifted for {lifted} people.",
+                          messages.SUCCESS)
 
     def has_module_permission(self, request):
         return request.user.is_superuser or permissions.can_administer_tenant(request.user)
