@@ -124,7 +124,9 @@ def two_factor_set_up(request: HttpRequest) -> HttpResponse:
         user = item.user
     device = two_factor.setup_device(request, user)
     form = SetUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and not device.verify_is_allowed()[0]:
+        form.add_error("code", "Wait a few seconds, then enter the code again")
+    elif request.method == "POST" and form.is_valid():
         codes = two_factor.confirm_device(user=user, device=device, code=form.cleaned_data["code"])
         if codes is not None:
             two_factor.audit_for(user, action=AuditAction.SIGN_IN_SECURITY,

@@ -161,6 +161,20 @@ def test_a_wrong_code_is_refused_and_recorded_without_the_code(client, tenant_a)
     assert _code(client, right)["Location"] == reverse("pcns:home")
 
 
+def test_right_after_a_wrong_code_the_page_asks_to_wait_without_counting_it(
+    client, tenant_a, settings
+):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 60  # django-otp's back-off, long enough to see
+    user = tenant_a.clinician
+    give_totp_device(user)
+    _password(client, user)
+    _code(client, "000000" if code_for(user) != "000000" else "111111")
+    response = _code(client, code_for(user))
+    assert "Wait a few seconds" in response.content.decode()
+    assert not _signed_in(client)
+    assert len(_audit(tenant_a, actor=user, action="sign_in_failed")) == 1
+
+
 def test_a_recovery_code_signs_in_once_only(client, tenant_a):
     user = tenant_a.clinician
     give_totp_device(user)
@@ -278,6 +292,15 @@ def test_a_tenant_administrator_can_reset_a_users_second_factor_in_their_tenant_
         (tenant_a.tenant_admin.pk, str(ours.pk), "two-factor sign-in reset by an administrator")
     ]
     assert _audit(tenant_b, action="sign_in_security") == []
+
+
+@pytest.mark.parametrize("model", ["otp_totp_totpdevice", "otp_static_staticdevice"])
+def test_nobody_sees_django_otps_own_device_admin(client, tenant_a, model):
+    """It would list every tenant's users; the user list's actions are the way in."""
+    give_totp_device(tenant_a.clinician)
+    client.force_login(tenant_a.tenant_admin)
+    assert client.get(reverse(f"admin:{model}_changelist")).status_code == 403
+    assert "otp_totp" not in client.get(reverse("admin:index")).content.decode()
 
 
 def test_the_admin_signs_in_through_the_same_pages_with_two_factors(client, tenant_a):
