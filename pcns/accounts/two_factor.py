@@ -261,16 +261,18 @@ def qr_code_svg(device: TOTPDevice) -> SafeString:
     return mark_safe(svg)  # noqa: S308
 
 
-@transaction.atomic
 def confirm_device(*, user: User, device: TOTPDevice, code: str) -> list[str] | None:
     """Confirm the device being set up with a code from it; return new recovery codes, or None
-    if the code is wrong. Any earlier devices of the user are replaced."""
+    if the code is wrong. Any earlier devices of the user are replaced; audited."""
     if not TOTP_PATTERN.match(normalise(code)) or not device.verify_token(normalise(code)):
         return None
-    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    return _new_recovery_codes(user)
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        codes = _new_recovery_codes(user)
+        audit_for(user, action=AuditAction.SIGN_IN_SECURITY, note="two-factor sign-in set up")
+    return codes
 
 
 def _new_recovery_codes(user: User) -> list[str]:
@@ -285,7 +287,7 @@ def regenerate_recovery_codes(*, user: User) -> list[str]:
     """Replace the user's recovery codes (the old ones stop working); audited."""
     with transaction.atomic():
         codes = _new_recovery_codes(user)
-    audit_for(user, action=AuditAction.SIGN_IN_SECURITY, note="new recovery codes made")
+        audit_for(user, action=AuditAction.SIGN_IN_SECURITY, note="new recovery codes made")
     return codes
 
 
@@ -294,7 +296,7 @@ def turn_off(*, user: User, actor: User, note: str) -> None:
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
-    audit_for(user, action=AuditAction.SIGN_IN_SECURITY, note=note, actor=actor)
+        audit_for(user, action=AuditAction.SIGN_IN_SECURITY, note=note, actor=actor)
 
 
 def show_codes_once(request: HttpRequest, codes: list[str], next_url: str) -> None:

@@ -129,8 +129,6 @@ def two_factor_set_up(request: HttpRequest) -> HttpResponse:
     elif request.method == "POST" and form.is_valid():
         codes = two_factor.confirm_device(user=user, device=device, code=form.cleaned_data["code"])
         if codes is not None:
-            two_factor.audit_for(user, action=AuditAction.SIGN_IN_SECURITY,
-                                 note="two-factor sign-in set up")
             next_url = reverse("pcns:account")
             if item is not None:
                 two_factor.finish_sign_in(request, user=user, method=f"{item.method}+totp",
