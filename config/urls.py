@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from pcns import views as pcns_views
+from pcns.accounts import views as account_views
 
 api_v1 = [
     path("", include("pcns.api.urls")),
@@ -20,6 +21,9 @@ urlpatterns = [
     path("", include("caseload.urls")),
     path("", include("vcse.urls")),
     path("metrics/", include("reporting.urls")),
+    # The admin signs in and out through our own pages (throttling, two factors, audit).
+    path("admin/login/", account_views.admin_sign_in),
+    path("admin/logout/", account_views.sign_out),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
 ]

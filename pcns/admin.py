@@ -11,9 +11,13 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db.models import Exists, OuterRef
 from django.http import Http404
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pcns import permissions
+from pcns.accounts import throttle, two_factor
 from pcns.accounts.invitations import NotInvitable, invitation_send
 from pcns.accounts.staff_forms import StaffChangeForm, StaffCreationForm
 from pcns.models import (
@@ -232,6 +236,30 @@ class MembershipInline(TenantAccessMixin, admin.StackedInline):
         return False
 
 
+class HiddenAdmin(admin.ModelAdmin):
+    """Registered first so django-otp's own device admin (which would list every tenant's
+    users) is not: devices are managed from the account page and the user actions below."""
+
+    def has_module_permission(self, request):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+admin.site.register(TOTPDevice, HiddenAdmin)
+admin.site.register(StaticDevice, HiddenAdmin)
+
+
 @admin.register(User)
 class UserAdmin(NoLogEntryMixin, DjangoUserAdmin):
     """Staff accounts of this tenant. Tenant admins see only people with a membership here.
@@ -242,7 +270,7 @@ class UserAdmin(NoLogEntryMixin, DjangoUserAdmin):
     """
 
     ordering = ["last_name", "first_name"]
-    list_display = ["email", "first_name", "last_name", "is_active", "password_set"]
+    list_display = ["email", "first_name", "last_name", "is_active", "password_set", "two_factor"]
     search_fields = ["email", "first_name", "last_name"]
     list_filter = ["is_active"]
     form = StaffChangeForm
@@ -261,7 +289,7 @@ class UserAdmin(NoLogEntryMixin, DjangoUserAdmin):
                 "fields": ["email", "first_name", "last_name", "password1", "password2"]}),
     ]
     inlines = [MembershipInline]
-    actions = ["send_invitations"]
+    actions = ["send_invitations", "reset_two_factor", "lift_sign_in_lockout"]
 
     @staticmethod
     def _platform(request) -> bool:
@@ -311,11 +339,35 @@ class UserAdmin(NoLogEntryMixin, DjangoUserAdmin):
                               "password can reset it from the sign-in page.", messages.WARNING)
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
+        queryset = super().get_queryset(request).annotate(
+            two_factor_on=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
+        )
         if request.user.is_superuser and getattr(request, "tenant", None) is None:
             return queryset
         tenant = getattr(request, "tenant", None)
         return queryset.filter(membership__tenant_id=tenant.pk if tenant else None)
+
+    @admin.display(boolean=True, description="two-factor sign-in")
+    def two_factor(self, obj) -> bool:
+        return getattr(obj, "two_factor_on", False)
+
+    @admin.action(description="Reset two-factor sign-in (they set it up again next time)")
+    def reset_two_factor(self, request, queryset):
+        for user in queryset:
+            two_factor.turn_off(user=user, actor=request.user,
+                                note="two-factor sign-in reset by an administrator")
+        self.message_user(request, f"Two-factor sign-in reset for {len(queryset)} people.",
+                          messages.SUCCESS)
+
+    @admin.action(description="Lift sign-in lockout")
+    def lift_sign_in_lockout(self, request, queryset):
+        lifted = 0
+        for user in queryset:
+            if throttle.account_locked(user_id=user.pk):
+                two_factor.lift_lockout(user=user, actor=request.user)
+                lifted += 1
+        self.message_user(request, f"Sign-in lockout lifted for {lifted} people.",
+                          messages.SUCCESS)
 
     def has_module_permission(self, request):
         return request.user.is_superuser or permissions.can_administer_tenant(request.user)

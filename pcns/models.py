@@ -46,6 +46,11 @@ class Tenant(models.Model):
         validators=[MinValueValidator(12), MaxValueValidator(120)],
         help_text="How many months each metrics refresh computes, ending with the current one.",
     )
+    require_two_factor = models.BooleanField(
+        "two-factor sign-in for everyone", default=False,
+        help_text="Everyone signs in with a code from an authenticator app as well as their "
+        "password. Tenant administrators and programme managers always do.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -303,6 +308,8 @@ class AuditAction(models.TextChoices):
     INVITE = "invite", "Invited"
     PASSWORD_SET = "password_set", "Set their password"
     RESET_REQUESTED = "reset_requested", "Asked for a password reset"
+    SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+    SIGN_IN_SECURITY = "sign_in_security", "Changed sign-in security"
 
 
 class AuditEvent(TenantOwned):

@@ -20,6 +20,8 @@ if DEBUG:  # noqa: F405
     raise ImproperlyConfigured("DJANGO_DEBUG must not be true in production.")
 if DEMO_PASSWORD:  # noqa: F405
     raise ImproperlyConfigured("DEMO_PASSWORD must not be set in production.")
+if TWO_FACTOR_DEMO_SKIP:  # noqa: F405
+    raise ImproperlyConfigured("TWO_FACTOR_DEMO_SKIP must not be on in production.")
 
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -35,3 +37,5 @@ STORAGES["staticfiles"] = {  # noqa: F405
 STATIC_ROOT = BASE_DIR / "staticfiles"  # noqa: F405
 WHITENOISE_USE_FINDERS = False
 WHITENOISE_AUTOREFRESH = False
+# Behind one TLS proxy (docs/operations.md); set 0 if clients reach gunicorn directly.
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 1)

@@ -1,6 +1,7 @@
 """A tenant administrator invites a clinician in the admin; the clinician opens the emailed
-link, sets a password and signs in. Password reset the same way, from the sign-in page. Our
-pages on the way pass the accessibility scan."""
+link, sets a password, sets up two-factor sign-in (the place asks it of everyone) and signs in.
+Password reset the same way, from the sign-in page. Our pages on the way pass the
+accessibility scan."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from tests.browser.journeys import serious_violations, sign_in
+from tests.two_factor_helpers import code_for_secret
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -63,7 +65,21 @@ def test_an_administrator_invites_a_clinician_who_sets_a_password_and_signs_in(
     assert "Your password has been set" in clinician.locator("main").inner_text()
     assert serious_violations(clinician) == []
 
-    sign_in(clinician, live_server.url, "nia.starter@northtown.example", NEW_PASSWORD)
+    tenant_a.tenant.require_two_factor = True
+    tenant_a.tenant.save(update_fields=["require_two_factor"])
+    clinician.get_by_label("Email address").fill("nia.starter@northtown.example")
+    clinician.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
+    clinician.get_by_role("button", name="Sign in").click()
+    clinician.wait_for_url(live_server.url + reverse("pcns:two-factor-set-up"))
+    assert clinician.locator(".app-qr-code svg").count() == 1
+    assert serious_violations(clinician) == []
+    secret = clinician.locator("#secret").inner_text()
+    clinician.get_by_label("Enter the 6-digit code the app shows").fill(code_for_secret(secret))
+    clinician.get_by_role("button", name="Continue").click()
+    clinician.wait_for_url(live_server.url + reverse("pcns:recovery-codes"))
+    assert clinician.locator(".app-recovery-codes code").count() == 10
+    assert serious_violations(clinician) == []
+    clinician.get_by_role("button", name=re.compile("I have saved my codes")).click()
     clinician.wait_for_url(re.compile(r".*/home/clinician/$"))
 
     clinician.goto(live_server.url + path)  # the link is used up

@@ -164,8 +164,10 @@ def _urls_for(cast: Cast) -> list[tuple[str, str]]:
         if name in PUBLIC:
             continue
         if ADMIN_OBJECT.match(name) and params == ["object_id"]:
-            if name.split("_")[0] in {"admin:auth", "admin:authtoken"}:
-                continue  # Django's own (groups, tokens): superusers only, no tenant data
+            if name.split("_")[0] in {"admin:auth", "admin:authtoken", "admin:otp"}:
+                # Django's own (groups, tokens): superusers only, no tenant data; django-otp's
+                # devices: nobody (pcns.admin.HiddenAdmin, tests/pcns/test_two_factor.py).
+                continue
             obj_id = _admin_object_id(name, cast)
             urls.append((name, reverse(name, kwargs={"object_id": obj_id})))
             continue
