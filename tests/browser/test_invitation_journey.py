@@ -11,6 +11,8 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from pcns.models import Tenant
+from pcns.tenancy import tenant_context
 from tests.browser.journeys import serious_violations, sign_in
 from tests.two_factor_helpers import code_for_secret
 
@@ -65,8 +67,8 @@ def test_an_administrator_invites_a_clinician_who_sets_a_password_and_signs_in(
     assert "Your password has been set" in clinician.locator("main").inner_text()
     assert serious_violations(clinician) == []
 
-    tenant_a.tenant.require_two_factor = True
-    tenant_a.tenant.save(update_fields=["require_two_factor"])
+    with tenant_context(tenant_a.tenant.pk):
+        Tenant.objects.filter(pk=tenant_a.tenant.pk).update(require_two_factor=True)
     clinician.get_by_label("Email address").fill("nia.starter@northtown.example")
     clinician.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
     clinician.get_by_role("button", name="Sign in").click()
