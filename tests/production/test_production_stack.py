@@ -9,6 +9,7 @@ any request, or a traceback in gunicorn's log, fails the run.
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import secrets
@@ -19,6 +20,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -268,6 +270,29 @@ def _assets(html: str) -> list[str]:
     return re.findall(r'<(?:link|script)[^>]+(?:href|src)="(/static/[^"]+)"', html)
 
 
+class _NavigationLinks(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "a" and "nhsuk-header__navigation-link" in (attributes.get("class") or ""):
+            self.hrefs.append(attributes["href"])
+
+
+def _navigation(html: str) -> list[str]:
+    parser = _NavigationLinks()
+    parser.feed(html)
+    return [href for href in parser.hrefs if href.startswith("/")]
+
+
+@pytest.fixture(scope="module")
+def walked() -> set[str]:
+    """Pages already walked by an earlier role (each page is walked once)."""
+    return set()
+
+
 # --------------------------------------------------------------------------- the walk
 
 
@@ -284,7 +309,7 @@ def test_the_health_check_answers_over_plain_http_too(stack):
 
 
 @pytest.mark.parametrize("label", list(ROLE_USERS))
-def test_each_role_signs_in_and_lands_on_its_home_page(stack, label):
+def test_each_role_signs_in_and_lands_on_its_home_page(stack, walked, label):
     visitor = Visitor(stack)
     answer = sign_in(visitor, _email(label))
     assert answer.status == 302, f"sign-in as {label} was refused:\n{answer.text[:2000]}"
@@ -299,6 +324,24 @@ def test_each_role_signs_in_and_lands_on_its_home_page(stack, label):
     for asset in _assets(home.text):
         assert HASHED_STATIC.match(asset), f"{asset} is not a hashed static name"
         assert visitor.get(asset).status == 200, asset
+    navigation = _navigation(home.text)
+    assert navigation, "the page has no navigation"
+    for href in set(navigation) - walked:
+        assert visitor.get(href).status == 200, f"{label}: {href}"
+        walked.add(href)
+
+
+def test_every_static_name_the_templates_ask_for_is_in_the_manifest(stack):
+    manifest = json.loads((stack.static_root / "staticfiles.json").read_text())["paths"]
+    templates = [*ROOT.glob("*/jinja2/**/*.jinja"), *ROOT.glob("*/jinja2/**/*.html")]
+    asked = {name for template in templates
+             for name in re.findall(r"""static\(\s*['"]([^'"]+)['"]\s*\)""",
+                                    template.read_text())}
+    assert "css/app.css" in asked
+    assert sorted(asked - set(manifest)) == []
+    # The 500 page is plain HTML (it must render with nothing working): its names exist as-is.
+    for path in re.findall(r'"/static/([^"]+)"', (ROOT / "config/jinja2/500.html").read_text()):
+        assert (stack.static_root / path).is_file(), path
 
 
 def test_an_unknown_address_is_our_404_page_signed_in_or_not(stack):
