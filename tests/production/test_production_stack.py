@@ -13,6 +13,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -131,6 +132,16 @@ def _wait_for_health(port: int, proc: subprocess.Popen, log: Path) -> None:
     pytest.fail("gunicorn did not answer /health/ within 60 s:\n" + log.read_text())
 
 
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)  # gunicorn's arbiter stops its workers
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def _server_errors_in(log_text: str) -> list[str]:
     return [line for line in log_text.splitlines()
             if "Traceback" in line or "Internal Server Error" in line
@@ -147,7 +158,7 @@ def stack():
     owner_url = os.environ["DATABASE_OWNER_URL"]
     with psycopg.connect(owner_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{database}"')
-    proc = None
+    collect = proc = None
     try:
         port = _free_port()
         env = _production_env(_with_database(os.environ["DATABASE_URL"], database),
@@ -176,15 +187,16 @@ def stack():
             )
         _wait_for_health(port, proc, log)
         yield Stack(port=port, env=env, static_root=tmp / "staticfiles", log=log)
+        _stop(proc)
         errors = _server_errors_in(log.read_text())
         assert not errors, "gunicorn logged server errors:\n" + "\n".join(errors)
     finally:
-        if proc is not None and proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(30)
+        for running in (collect, proc):
+            if running is not None:
+                _stop(running)
         with psycopg.connect(owner_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        subprocess.run(["rm", "-rf", str(tmp)], check=False)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- over HTTP
