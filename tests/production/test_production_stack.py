@@ -459,9 +459,14 @@ def browser_sign_in(page, email: str, password: str = PASSWORD) -> None:
 
 
 def test_swagger_ui_renders_under_the_content_security_policy(page, problems):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.goto(reverse("api:docs"))
     title = page.locator(".swagger-ui .information-container .title")
-    title.wait_for()
+    try:
+        title.wait_for()
+    except PlaywrightTimeout:
+        pytest.fail(f"Swagger UI did not render: {problems}")
     assert "Community mental health referrals API" in title.inner_text()
     page.locator(".opblock").first.wait_for()  # the operations, from the schema
     assert problems == []
