@@ -366,6 +366,15 @@ def test_an_unknown_address_is_our_404_page_signed_in_or_not(stack):
     assert "Sign out" in signed_in.text  # the full page shell, not a bare error
 
 
+def test_the_admin_sign_in_serves_with_its_static_files(stack):
+    visitor = Visitor(stack)
+    _path, page = visitor.follow("/admin/")
+    assert page.status == 200 and "<form" in page.text
+    for asset in _assets(page.text):
+        assert HASHED_STATIC.match(asset), f"{asset} is not a hashed static name"
+        assert visitor.get(asset).status == 200, asset
+
+
 def test_static_files_are_served_hashed_compressed_and_cached_for_good(stack):
     visitor = Visitor(stack)
     page = visitor.get(reverse("pcns:sign-in"))
