@@ -29,6 +29,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import psycopg
 import pytest
 from django.urls import reverse
+from django_otp.oath import totp
 
 from pcns.roles import landing_url_name
 from tests.browser.conftest import CHROMIUM_ARGS, chromium_path
@@ -77,6 +78,22 @@ def _manage(env: dict[str, str], *args: str, timeout: int = 120) -> subprocess.C
     return done
 
 
+# Roles that must sign in with two factors get an authenticator app with a key known here.
+TWO_FACTOR_ROLES = {"programme_manager", "tenant_admin"}
+TWO_FACTOR_EMAILS = {f"{label}@{TENANT}.test" for label, role in ROLE_USERS.items()
+                     if role in TWO_FACTOR_ROLES}
+TOTP_KEY = "3132333435363738393031323334353637383930"
+#: Codes already entered per email: django-otp refuses a code twice, so each later sign-in
+#: enters the next step's code (it accepts one step ahead).
+_codes_used: dict[str, int] = {}
+
+
+def _next_code(email: str) -> str:
+    used = _codes_used.get(email, 0)
+    _codes_used[email] = used + 1
+    return f"{totp(bytes.fromhex(TOTP_KEY), 30, 0, 6, used):06d}"
+
+
 # The factories' cast of users, one for each role, loaded under production settings. The cast is
 # made with a quick hasher and then given one real hash, so ten users cost one slow hash.
 _LOAD_USERS = f"""
@@ -89,6 +106,10 @@ from tests.factories import PASSWORD, build_tenant
 with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
     build_tenant({TENANT!r})
 User.objects.update(password=make_password(PASSWORD))
+from django_otp.plugins.otp_totp.models import TOTPDevice
+for user in User.objects.filter(email__in={sorted(TWO_FACTOR_EMAILS)!r}):
+    TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True,
+                              key={TOTP_KEY!r})
 """
 
 
@@ -269,9 +290,17 @@ def sign_in(visitor: Visitor, email: str, password: str = PASSWORD) -> Answer:
     The one place a sign-in happens over HTTP here: a second factor joins it here."""
     page = visitor.get(reverse("pcns:sign-in"))
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-    return visitor.request("POST", reverse("pcns:sign-in"),
-                           form={"csrfmiddlewaretoken": token, "email": email,
-                                 "password": password})
+    answer = visitor.request("POST", reverse("pcns:sign-in"),
+                             form={"csrfmiddlewaretoken": token, "email": email,
+                                   "password": password})
+    if email in TWO_FACTOR_EMAILS:
+        assert answer.header("Location") == reverse("pcns:two-factor"), answer.text[:2000]
+        assert "sessionid" not in visitor.cookies or visitor.get("/").status == 302
+        page = visitor.get(reverse("pcns:two-factor"))
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        answer = visitor.request("POST", reverse("pcns:two-factor"),
+                                 form={"csrfmiddlewaretoken": token, "code": _next_code(email)})
+    return answer
 
 
 def _email(label: str) -> str:
