@@ -88,6 +88,23 @@ def _save_audited_formset(request, formset) -> list:
     return saved
 
 
+def tenant_choices(related, request):
+    """What a choice list of ``related`` may offer in the admin: the request's tenant's rows.
+
+    Users belong to no tenant themselves (one sign-in, one membership), so they are offered only
+    through a membership of this tenant; any other model that is not tenant-owned offers
+    nothing, so a new relation cannot silently open a list of every tenant's rows.
+    """
+    tenant_id = _request_tenant_id(request)
+    if related is Tenant:
+        return Tenant.objects.filter(pk=tenant_id)
+    if related is User:
+        return User.objects.filter(membership__tenant_id=tenant_id)
+    if any(f.name == "tenant" for f in related._meta.fields):
+        return related._default_manager.filter(tenant_id=tenant_id)
+    return related._default_manager.none()
+
+
 class TenantAccessMixin:
     """Shared by model admins and inlines: tenant administrators only, rows and choices of the
     request's tenant only."""
@@ -111,12 +128,12 @@ class TenantAccessMixin:
         return self._allowed(request)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        related = db_field.related_model
-        if any(f.name == "tenant" for f in related._meta.fields):
-            kwargs["queryset"] = related._default_manager.filter(
-                tenant_id=_request_tenant_id(request)
-            )
+        kwargs["queryset"] = tenant_choices(db_field.related_model, request)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs["queryset"] = tenant_choices(db_field.related_model, request)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class TenantScopedAdmin(TenantAccessMixin, NoLogEntryMixin, admin.ModelAdmin):
@@ -205,14 +222,13 @@ class MembershipAdmin(TenantScopedAdmin):
     inlines = [TeamMembershipInline]
     list_select_related = ["user", "employer"]
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "user":
-            # Only people not yet placed anywhere, or already in this tenant.
-            tenant_id = _request_tenant_id(request)
-            kwargs["queryset"] = User.objects.filter(
-                membership__isnull=True
-            ) | User.objects.filter(membership__tenant_id=tenant_id)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    # A membership's user is made with it on the staff account page (or by an import or an
+    # invitation), never chosen from a list: users are not tenant-owned, and row-level security
+    # hides other tenants' memberships, so "users without a membership" would list theirs too.
+    readonly_fields = ["user"]
+
+    def has_add_permission(self, request, *args):
+        return False
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
