@@ -8,7 +8,7 @@ Django's own admin LogEntry is not written, since it would copy object names out
 from __future__ import annotations
 
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import get_fields_from_path, unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.http import Http404
@@ -105,6 +105,14 @@ def tenant_choices(related, request):
     return related._default_manager.none()
 
 
+class TenantRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """A list filter on a relation that offers only the tenant's rows (Django's own lists every
+    row of the related table, and users are not tenant-owned)."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(obj.pk, str(obj)) for obj in tenant_choices(field.related_model, request)]
+
+
 class TenantAccessMixin:
     """Shared by model admins and inlines: tenant administrators only, rows and choices of the
     request's tenant only."""
@@ -141,6 +149,15 @@ class TenantScopedAdmin(TenantAccessMixin, NoLogEntryMixin, admin.ModelAdmin):
 
     def has_module_permission(self, request):
         return self._allowed(request)
+
+    def get_list_filter(self, request):
+        """Filters on relations offer the tenant's rows only, whatever a subclass lists."""
+        scoped = []
+        for entry in super().get_list_filter(request):
+            if isinstance(entry, str) and get_fields_from_path(self.model, entry)[-1].is_relation:
+                entry = (entry, TenantRelatedFieldListFilter)
+            scoped.append(entry)
+        return scoped
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -304,7 +321,7 @@ class AuditEventAdmin(TenantScopedAdmin):
     """Read-only: the audit log is append-only."""
 
     list_display = ["at", "actor_label", "action", "target_type", "target_id"]
-    list_filter = ["action", "target_type"]
+    list_filter = ["action", "target_type", "actor"]
     search_fields = ["target_id", "actor_label"]
     date_hierarchy = "at"
     readonly_fields = ["at", "actor", "actor_label", "action", "target_type", "target_id",

@@ -65,7 +65,7 @@ def tenant_rows(cast) -> tuple[set[str], set[str]]:
                 ids |= {str(pk) for pk in model._default_manager.values_list("pk", flat=True)}
     for user in cast.users.values():
         ids.add(str(user.pk))
-        texts.add(user.email)
+        texts |= {user.email, user.get_full_name()}
     return ids, texts
 
 
@@ -107,10 +107,20 @@ def test_no_admin_page_offers_a_choice_or_a_name_of_another_tenant(client, tenan
         form = read_form(body)
         leaked = set(form.options) & other_ids
         assert not leaked, f"{label} offers another tenant's rows"
+        uuids = [i for i in other_ids if len(i) == 36]  # short integer ids match anything
+        assert not [i for i in uuids if i in body], f"{label} links another tenant's rows"
         own_offered += len(set(form.options) & own_ids)
         assert not [text for text in other_texts if text in body], label
     assert walked >= 15
     assert own_offered > 0  # the choice lists are there, with this tenant's rows in them
+
+
+def test_the_audit_log_filters_by_this_tenants_staff_only(client, tenant_a, tenant_b):
+    client.force_login(tenant_a.tenant_admin)
+    body = client.get(reverse("admin:pcns_auditevent_changelist")).content.decode()
+    assert f"actor__id__exact={tenant_a.clinician.pk}" in body
+    assert f"actor__id__exact={tenant_b.clinician.pk}" not in body
+    assert tenant_b.clinician.get_full_name() not in body
 
 
 def test_the_membership_form_lists_no_sign_ins_to_choose_from(client, tenant_a, tenant_b):
