@@ -154,7 +154,7 @@ def restore(url: str, file: Path, *, replace: bool = False) -> None:
         sys.exit("The restore failed (see above); the database is unchanged.")
     # pg_restore brings no planner statistics back.
     subprocess.run([tool("psql"), "--no-psqlrc", "--no-password", "--quiet",
-                    "--command", "ANALYZE"], env=env, check=True)
+                    "--command", "SET client_min_messages = error; ANALYZE"], env=env, check=True)
     say(f"restored {file} into {env['PGDATABASE']}")
 
 
