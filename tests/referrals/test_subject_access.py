@@ -20,7 +20,7 @@ from caseload.models import (
     OutcomeMeasure,
     RiskConcern,
 )
-from pcns.models import AuditEvent
+from pcns.models import AuditEvent, ExternalId
 from pcns.tenancy import tenant_context
 from referrals import services as referral_services
 from referrals.models import JointWorker, Person, PersonMerge, Referral, ReferralEvent
@@ -106,6 +106,11 @@ def json_report(client, person) -> dict:
 
 def test_the_json_holds_every_record_of_the_person_and_nothing_of_anyone_else(
         client, tenant_a, subject, other):
+    with tenant_context(tenant_a.tenant.pk):
+        imported = ExternalId.objects.create(tenant=tenant_a.tenant, kind="people",
+                                             external_id="P-000123", record_id=subject.pk)
+        ExternalId.objects.create(tenant=tenant_a.tenant, kind="people",
+                                  external_id="P-000999", record_id=other.pk)
     client.force_login(tenant_a.clinician)
     client.get(reverse("referrals:person-detail", args=[subject.pk]))  # a look, audited
     client.get(reverse("referrals:person-detail", args=[other.pk]))
@@ -118,13 +123,14 @@ def test_the_json_holds_every_record_of_the_person_and_nothing_of_anyone_else(
         assert ids, f"the cast has no {kind} for the person: the test would prove nothing"
     held = held_ids(report)
     audit = held.pop("pcns.auditevent")
+    assert held.pop("pcns.externalid") == {str(imported.pk)}
     assert held == expected
     text = json.dumps(report, ensure_ascii=False)
     for kind, ids in theirs.items():
         for record_id in ids:
             assert record_id not in text, f"another person's {kind} is in the report"
     assert other.family_name not in text and other.nhs_number not in text
-    assert "Another person's worry" not in text
+    assert "Another person's worry" not in text and "P-000999" not in text
     # Who has looked: the clinician's view of this person, not their view of the other.
     looks = [r["fields"] for s in report["sections"] if s["key"] == "audit"
              for r in s["records"]]
