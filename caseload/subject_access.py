@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from caseload.models import (
     Assessment,
     CarePlan,
@@ -29,13 +31,19 @@ KINDS = [
 ]
 
 
+def _title(row) -> str:
+    if isinstance(row, RiskConcern):
+        return f"Risk concern raised {timezone.localtime(row.raised_at):%d/%m/%Y}"
+    return str(row)
+
+
 def sections(person) -> list[Section]:
     referrals = list(referrals_of(person))
     found = []
     for key, title, model, related in KINDS:
         section = Section(key=key, title=title)
         for row in model.objects.filter(referral__in=referrals).select_related(*related):
-            section.records.append(record_of(row, title=str(row)))
+            section.records.append(record_of(row, title=_title(row)))
         found.append(section)
     plans = Section(key="care_plans", title="Care plans",
                     description="Each care plan and every version of it, the earlier ones kept.")
