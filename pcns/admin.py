@@ -110,7 +110,8 @@ class TenantRelatedFieldListFilter(admin.RelatedFieldListFilter):
     row of the related table, and users are not tenant-owned)."""
 
     def field_choices(self, field, request, model_admin):
-        return [(obj.pk, str(obj)) for obj in tenant_choices(field.related_model, request)]
+        return sorted(((obj.pk, str(obj)) for obj in tenant_choices(field.related_model, request)),
+                      key=lambda choice: choice[1].lower())
 
 
 class TenantAccessMixin:
