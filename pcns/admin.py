@@ -8,7 +8,7 @@ Django's own admin LogEntry is not written, since it would copy object names out
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import get_fields_from_path, unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import Exists, OuterRef
@@ -94,6 +94,32 @@ def _save_audited_formset(request, formset) -> list:
     return saved
 
 
+def tenant_choices(related, request):
+    """What a choice list of ``related`` may offer in the admin: the request's tenant's rows.
+
+    Users belong to no tenant themselves (one sign-in, one membership), so they are offered only
+    through a membership of this tenant; any other model that is not tenant-owned offers
+    nothing, so a new relation cannot silently open a list of every tenant's rows.
+    """
+    tenant_id = _request_tenant_id(request)
+    if related is Tenant:
+        return Tenant.objects.filter(pk=tenant_id)
+    if related is User:
+        return User.objects.filter(membership__tenant_id=tenant_id)
+    if any(f.name == "tenant" for f in related._meta.fields):
+        return related._default_manager.filter(tenant_id=tenant_id)
+    return related._default_manager.none()
+
+
+class TenantRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """A list filter on a relation that offers only the tenant's rows (Django's own lists every
+    row of the related table, and users are not tenant-owned)."""
+
+    def field_choices(self, field, request, model_admin):
+        return sorted(((obj.pk, str(obj)) for obj in tenant_choices(field.related_model, request)),
+                      key=lambda choice: choice[1].lower())
+
+
 class TenantAccessMixin:
     """Shared by model admins and inlines: tenant administrators only, rows and choices of the
     request's tenant only."""
@@ -117,12 +143,12 @@ class TenantAccessMixin:
         return self._allowed(request)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        related = db_field.related_model
-        if any(f.name == "tenant" for f in related._meta.fields):
-            kwargs["queryset"] = related._default_manager.filter(
-                tenant_id=_request_tenant_id(request)
-            )
+        kwargs["queryset"] = tenant_choices(db_field.related_model, request)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs["queryset"] = tenant_choices(db_field.related_model, request)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class TenantScopedAdmin(TenantAccessMixin, NoLogEntryMixin, admin.ModelAdmin):
@@ -130,6 +156,15 @@ class TenantScopedAdmin(TenantAccessMixin, NoLogEntryMixin, admin.ModelAdmin):
 
     def has_module_permission(self, request):
         return self._allowed(request)
+
+    def get_list_filter(self, request):
+        """Filters on relations offer the tenant's rows only, whatever a subclass lists."""
+        scoped = []
+        for entry in super().get_list_filter(request):
+            if isinstance(entry, str) and get_fields_from_path(self.model, entry)[-1].is_relation:
+                entry = (entry, TenantRelatedFieldListFilter)
+            scoped.append(entry)
+        return scoped
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -211,14 +246,13 @@ class MembershipAdmin(TenantScopedAdmin):
     inlines = [TeamMembershipInline]
     list_select_related = ["user", "employer"]
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "user":
-            # Only people not yet placed anywhere, or already in this tenant.
-            tenant_id = _request_tenant_id(request)
-            kwargs["queryset"] = User.objects.filter(
-                membership__isnull=True
-            ) | User.objects.filter(membership__tenant_id=tenant_id)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    # A membership's user is made with it on the staff account page (or by an import or an
+    # invitation), never chosen from a list: users are not tenant-owned, and row-level security
+    # hides other tenants' memberships, so "users without a membership" would list theirs too.
+    readonly_fields = ["user"]
+
+    def has_add_permission(self, request, *args):
+        return False
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -413,7 +447,7 @@ class AuditEventAdmin(TenantScopedAdmin):
     """Read-only: the audit log is append-only."""
 
     list_display = ["at", "actor_label", "action", "target_type", "target_id"]
-    list_filter = ["action", "target_type"]
+    list_filter = ["action", "target_type", "actor"]
     search_fields = ["target_id", "actor_label"]
     date_hierarchy = "at"
     readonly_fields = ["at", "actor", "actor_label", "action", "target_type", "target_id",

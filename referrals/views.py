@@ -19,6 +19,7 @@ from config.pages import choice_items as _choices
 from config.pages import conflict_page as _conflict
 from config.pages import field_value as _value
 from config.pages import require as _require
+from pcns import permissions as pcns_permissions
 from pcns import selectors as pcns_selectors
 from pcns.presenters import error_list
 from pcns.services import audit_view
@@ -438,6 +439,7 @@ def person_detail(request: HttpRequest, person_id) -> HttpResponse:
             "can_refer": permissions.can_receive_referrals(request.user)
             and person.merged_into_id is None,
             "can_merge": can_merge,
+            "can_answer_subject_access": pcns_permissions.can_administer_tenant(request.user),
         },
     )
 

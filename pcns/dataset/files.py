@@ -8,6 +8,7 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from config import csv_export
 from pcns.dataset.engine import DatasetError, Kind, Row
 
 MAX_ZIP_BYTES = 2 * 1024**3  # what the files may expand to: a guard against zip bombs
@@ -34,7 +35,8 @@ def read_csv(kind: Kind, handle: Iterable[str]) -> list[Row]:
             raise DatasetError(f"{kind.file_name} line {reader.line_num} has more cells than "
                                f"the header.")
         if any((value or "").strip() for value in row.values()):
-            rows.append(Row(reader.line_num, {k: v or "" for k, v in row.items()}))
+            rows.append(Row(reader.line_num, {k: csv_export.unguard(v or "")
+                                              for k, v in row.items()}))
     return rows
 
 
@@ -88,22 +90,21 @@ def read_zip(data: bytes, kinds: list[Kind]) -> dict[str, list[Row]]:
 
 
 def csv_text(header: list[str], rows: list[dict[str, str]]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=header, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
+    """One file's text, every cell guarded against running as a formula (``read_csv`` reverses
+    it: config.csv_export)."""
+    return csv_export.csv_text([header, *([row.get(name, "") for name in header] for row in rows)],
+                               lineterminator="\n")
 
 
 def write_folder(folder: Path, files: dict[str, str]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
+        (folder / name).write_bytes(csv_export.csv_bytes(text))
 
 
 def zip_bytes(files: dict[str, str]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, text in files.items():
-            archive.writestr(name, text)
+            archive.writestr(name, csv_export.csv_bytes(text))
     return out.getvalue()

@@ -66,6 +66,8 @@ OBJECTS = {
     ("referrals:mdt-list", "team_id"): lambda cast: cast.pcn_team.pk,
     ("referrals:person-detail", "person_id"): _first(Person),
     ("referrals:person-merge", "person_id"): _first(Person),
+    ("referrals:person-subject-access", "person_id"): _first(Person),
+    ("referrals:person-subject-access-json", "person_id"): _first(Person),
     ("referrals:merge-undo", "merge_id"): _first(PersonMerge),
     ("api:person-detail", "pk"): _first(Person),
     ("api:referral-detail", "pk"): _first(Referral),
@@ -228,7 +230,9 @@ def test_the_same_urls_work_for_the_owning_tenant(client, tenant_a):
             continue
         label = next((who for prefix, who in OWNER.items() if name.startswith(prefix)),
                      "tenant_admin")
-        if name in {"referrals:person-merge", "referrals:merge-undo", "api:person-merge-undo"}:
+        if name in {"referrals:person-merge", "referrals:merge-undo", "api:person-merge-undo",
+                    "referrals:person-subject-access",
+                    "referrals:person-subject-access-json"}:
             label = "tenant_admin"
         client.force_login(tenant_a.users[label])
         expected = 405 if name in POST_ONLY else 200
