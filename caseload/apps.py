@@ -3,3 +3,13 @@ from django.apps import AppConfig
 
 class CaseloadConfig(AppConfig):
     name = "caseload"
+    #: Records of a person, with the lookup to the person (pcns.audit: who looked at them).
+    person_records = {
+        "caseload.contact": "referral__person",
+        "caseload.assessment": "referral__person",
+        "caseload.careplan": "referral__person",
+        "caseload.careplanversion": "plan__referral__person",
+        "caseload.intervention": "referral__person",
+        "caseload.outcomemeasure": "referral__person",
+        "caseload.riskconcern": "referral__person",
+    }

@@ -3,3 +3,9 @@ from django.apps import AppConfig
 
 class VcseConfig(AppConfig):
     name = "vcse"
+    #: Records of a person, with the lookup to the person (pcns.audit: who looked at them).
+    person_records = {
+        "vcse.onwardreferral": "person",
+        "vcse.consent": "onward_referral__person",
+        "vcse.vcsecontact": "onward_referral__person",
+    }
