@@ -1,6 +1,6 @@
 from django.urls import path
 
-from referrals import views
+from referrals import audit_log, views
 
 app_name = "referrals"
 
@@ -17,4 +17,6 @@ urlpatterns = [
     path("people/<uuid:person_id>/merge/", views.person_merge, name="person-merge"),
     path("people/merges/", views.merge_list, name="merge-list"),
     path("people/merges/<uuid:merge_id>/undo/", views.merge_undo, name="merge-undo"),
+    path("admin-tools/audit/", audit_log.audit_log, name="audit-log"),
+    path("admin-tools/audit.csv", audit_log.audit_log_csv, name="audit-log-csv"),
 ]
