@@ -8,8 +8,8 @@ active. Nothing is written for a redirect or a failure (5xx): they show nothing.
 say what it shows as soon as it has checked access, before it knows how it will answer.
 
 Lists audit the page of rows actually returned, never the whole query.
-tests/audit/test_audit_coverage.py walks every URL and fails on a page or endpoint that shows a
-person without an audit row, so a new one cannot forget.
+tests/isolation/test_audit_coverage.py walks every URL and fails on a page or endpoint that
+shows a person without an audit row, so a new one cannot forget.
 
 Records belonging to a person (for "Who has looked at this record" and the audit log search) are
 declared by each app on its AppConfig as ``person_records = {model label: lookup to the

@@ -89,7 +89,9 @@ class PersonViewSet(AuditedListMixin, viewsets.ReadOnlyModelViewSet):
             return serializers.PersonListOutput
         return serializers.PersonDetailOutput
 
-    @extend_schema(summary="List people")
+    @extend_schema(summary="List people",
+                   description="Each person on the page returned is recorded in the audit log "
+                   "as read.")
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
@@ -191,7 +193,9 @@ class ReferralViewSet(AuditedListMixin, viewsets.ReadOnlyModelViewSet):
             "-received_on", "id"
         )
 
-    @extend_schema(summary="List referrals")
+    @extend_schema(summary="List referrals",
+                   description="Each referral on the page returned is recorded in the audit "
+                   "log as read.")
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
@@ -334,7 +338,9 @@ class TriageQueueView(AuditedListMixin, generics.ListAPIView):
             return self.queryset
         return selectors.triage_queue_for_user(self.request.user)
 
-    @extend_schema(summary="The triage queue", responses={
+    @extend_schema(summary="The triage queue",
+                   description="Each referral on the page returned is recorded in the audit "
+                   "log as read.", responses={
         200: serializers.TriageQueueOutput(many=True), 403: ERRORS})
     def get(self, request, *args, **kwargs):
         _require(permissions.can_view_triage_queue(request.user),
@@ -355,7 +361,9 @@ class PracticeReferralListView(AuditedListMixin, generics.ListAPIView):
             return self.queryset
         return selectors.practice_referral_list(self.request.user)
 
-    @extend_schema(summary="Referrals made by the caller's practice", responses={
+    @extend_schema(summary="Referrals made by the caller's practice",
+                   description="Each referral on the page returned is recorded in the audit "
+                   "log as read.", responses={
         200: serializers.PracticeReferralOutput(many=True), 403: ERRORS})
     def get(self, request, *args, **kwargs):
         _require(permissions.can_view_practice_referrals(request.user),
