@@ -214,9 +214,10 @@ def test_every_page_and_endpoint_that_shows_a_person_audits_them(client, tenant_
     assert not listed_but_showing, f"In NO_PERSON but showed a person: {listed_but_showing}"
 
 
-#: The triage queue's queries: session, user, membership and tenant context, the count and the
-#: page of referrals (people, teams and PCNs joined in), the filter's choices, and one audit
-#: insert. Raise it only for a reason you can name.
+#: The triage queue's queries: the session and user (2), the tenant context and membership (4),
+#: the count and the page of referrals with people, teams and PCNs joined in (2), the team and
+#: PCN filters' choices (2), one audit insert, clearing the tenant context (1) and saving the
+#: session (3). Raise it only for a reason you can name.
 QUEUE_QUERIES = 15
 
 
