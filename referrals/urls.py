@@ -1,6 +1,6 @@
 from django.urls import path
 
-from referrals import subject_access_views, views
+from referrals import audit_log, subject_access_views, views
 
 app_name = "referrals"
 
@@ -21,4 +21,6 @@ urlpatterns = [
          name="person-subject-access-json"),
     path("people/merges/", views.merge_list, name="merge-list"),
     path("people/merges/<uuid:merge_id>/undo/", views.merge_undo, name="merge-undo"),
+    path("admin-tools/audit/", audit_log.audit_log, name="audit-log"),
+    path("admin-tools/audit.csv", audit_log.audit_log_csv, name="audit-log-csv"),
 ]

@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "pcns.middleware.NoStoreWhenSignedInMiddleware",
     "pcns.middleware.TenantContextMiddleware",
+    "pcns.audit.AuditReadsMiddleware",
     "pcns.middleware.SignInRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
