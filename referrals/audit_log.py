@@ -10,8 +10,6 @@ page or in the file as viewed, and each download as an export.
 
 from __future__ import annotations
 
-import csv
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -21,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
+from config.csv_export import csv_response
 from config.pages import require as _require
 from pcns import permissions as pcns_permissions
 from pcns.audit import audit_shown
@@ -33,8 +32,6 @@ from referrals.validators import normalise_nhs_number
 
 PAGE_SIZE = 50
 INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
-#: What a spreadsheet would run as a formula if a cell started with it.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class AuditSearchForm(forms.Form):
@@ -145,12 +142,6 @@ def _page(request: HttpRequest, form: AuditSearchForm, person, page) -> HttpResp
 # --------------------------------------------------------------------------- CSV
 
 
-def _csv_cell(value: str) -> str:
-    """A cell a spreadsheet will not run as a formula: one starting with = + - @ (or a tab or
-    carriage return) is kept as text. Local until a shared CSV helper exists."""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
-
-
 CSV_HEADER = ["When", "Who", "Email", "Action", "Kind", "What", "Details"]
 CSV_BATCH = 1000
 
@@ -161,26 +152,22 @@ def audit_log_csv(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _page(request, form, None, None)
     person, events = _search(request, form)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="audit-log-{timezone.localdate():%Y-%m-%d}.csv"')
-    response["Cache-Control"] = "no-store"
-    response.write("\ufeff")  # a byte-order mark, so spreadsheets read UTF-8 names correctly
-    writer = csv.writer(response)
-    writer.writerow(CSV_HEADER)
+    rows: list[list[str]] = [CSV_HEADER]
     named = [person] if person else []
     paginator = Paginator(events.select_related("actor"), CSV_BATCH)
     for number in paginator.page_range:
         batch = list(paginator.page(number).object_list)
         names, people = selectors.audit_target_names(request.user, batch)
         named += people
-        for event in batch:
-            label = names.get((event.target_type, event.target_id), "")
-            writer.writerow([_csv_cell(value) for value in (
-                f"{timezone.localtime(event.at):%d/%m/%Y %H:%M:%S}", event.actor_label,
-                event.actor.email if event.actor else "", event.get_action_display(),
-                audit_kind(event.target_type), audit_what(event, label),
-                ", ".join(event.fields) or event.note)])
+        rows += [[
+            f"{timezone.localtime(event.at):%d/%m/%Y %H:%M:%S}", event.actor_label,
+            event.actor.email if event.actor else "", event.get_action_display(),
+            audit_kind(event.target_type),
+            audit_what(event, names.get((event.target_type, event.target_id), "")),
+            ", ".join(event.fields) or event.note,
+        ] for event in batch]
+    response = csv_response(filename=f"audit-log-{timezone.localdate():%Y-%m-%d}.csv",
+                            rows=rows)
     audit_shown(request, named, note="audit log download")
     audit_record(actor=request.user, action=AuditAction.EXPORT, target_type="audit_log",
                  note=f"audit log CSV by {_searched_for(form.cleaned_data)}")

@@ -50,6 +50,14 @@ NO_PERSON = {
     "pcns:home": "the landing page of each role, below",
     "pcns:home-": "landing pages: teams, counts and links",
     "pcns:sign-": "signing in and out", "pcns:signed-out": "signing out",
+    "pcns:two-factor": "the second step of signing in",
+    "pcns:two-factor-": "setting up or turning off one's own authenticator app",
+    "pcns:recovery-codes": "the signed-in person's own recovery codes",
+    "pcns:account": "the signed-in person's own account",
+    "pcns:sso-": "single sign-on's start and return",
+    "pcns:invitation-": "setting one's own password from an invitation",
+    "pcns:password-reset": "resetting one's own password",
+    "pcns:password-reset-": "resetting one's own password: the email sent, the new password",
     "pcns:team-": "teams and their staff", "pcns:organisation-": "organisations",
     "pcns:import-": "imports: counts and row errors by line and column, never a value",
     "caseload:team-contact-new": "a contact with no referral (advice to a GP)",
@@ -58,10 +66,14 @@ NO_PERSON = {
 AUDITED_AS_EXPORT = {
     "pcns:export": "the whole tenant's records as a zip: one export audit row (tested in "
                    "tests/dataset/test_upload.py)",
+    "referrals:person-subject-access": "everything held about one person: one export audit row "
+                                       "about them (tests/referrals/test_subject_access.py)",
+    "referrals:person-subject-access-json": "the same as JSON: one export audit row about them",
 }
-#: Django's own admin pages for superusers (groups, tokens) and the admin's plumbing, which
+#: Django's own admin pages for superusers (groups, tokens), django-otp's device pages (nobody
+#: may use them: pcns.admin.HiddenAdmin) and the admin's plumbing, which
 #: the walker leaves out: no tenant data.
-DJANGOS_OWN = re.compile(r"^admin:(auth_|authtoken_|view_on_site$|app_list$)")
+DJANGOS_OWN = re.compile(r"^admin:(auth_|authtoken_|otp_|view_on_site$|app_list$)")
 #: POST only: a GET answers 405 and shows nothing.
 POST_ONLY = {"referrals:merge-undo", "api:referral-triage", "api:referral-allocation",
              "api:person-merge-undo", "api:contact-outcome", "api:intervention-end",
