@@ -3,3 +3,16 @@ from django.apps import AppConfig
 
 class CaseloadConfig(AppConfig):
     name = "caseload"
+    #: Records of a person, with the lookup to the person (pcns.audit: who looked at them).
+    person_records = {
+        "caseload.contact": "referral__person",
+        "caseload.assessment": "referral__person",
+        "caseload.careplan": "referral__person",
+        "caseload.careplanversion": "plan__referral__person",
+        "caseload.intervention": "referral__person",
+        "caseload.outcomemeasure": "referral__person",
+        "caseload.riskconcern": "referral__person",
+    }
+
+    def ready(self):
+        from caseload import subject_access  # noqa: F401  (registers its subject access sections)

@@ -37,6 +37,12 @@ def field_error(form: Any, name: str) -> dict[str, str] | None:
     return {"text": str(errors[0])} if errors else None
 
 
+def sso_sign_in_links() -> list:
+    from pcns.accounts.oidc import sign_in_links  # pcns imports config, not the other way
+
+    return sign_in_links()
+
+
 def environment(**options: Any) -> Environment:
     loader = options.pop("loader")
     options["undefined"] = ChainableUndefined  # the NHS.UK macros read optional nested params
@@ -44,7 +50,8 @@ def environment(**options: Any) -> Environment:
         loader=ChoiceLoader([loader, PackageLoader("nhsuk_frontend_jinja")]), **options
     )
     env.globals.update(
-        {"static": static, "url": url, "get_messages": get_messages, "field_error": field_error}
+        {"static": static, "url": url, "get_messages": get_messages, "field_error": field_error,
+         "sso_sign_in_links": sso_sign_in_links}
     )
     env.filters.update({"uk_date": uk_date, "uk_datetime": uk_datetime})
     return env

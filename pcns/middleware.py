@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.utils.cache import add_never_cache_headers
 
 from pcns.tenancy import activate_for_request, deactivate
 
@@ -36,6 +37,25 @@ class SignInRequiredMiddleware(LoginRequiredMiddleware):
         if request.path_info.startswith("/api/"):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class NoStoreWhenSignedInMiddleware:
+    """Every response to a signed-in user is `Cache-Control: no-store`: pages and API answers
+    show patient data, which must not stay in the browser's cache (or the back button's) after
+    sign-out. Static files are served before this runs and keep their long cache.
+
+    Read after the view, so a user the API authenticated by token counts too.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
+        return response
 
 
 class HealthCheckMiddleware:

@@ -46,6 +46,11 @@ class Tenant(models.Model):
         validators=[MinValueValidator(12), MaxValueValidator(120)],
         help_text="How many months each metrics refresh computes, ending with the current one.",
     )
+    require_two_factor = models.BooleanField(
+        "two-factor sign-in for everyone", default=False,
+        help_text="Everyone signs in with a code from an authenticator app as well as their "
+        "password. Tenant administrators and programme managers always do.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -298,7 +303,13 @@ class AuditAction(models.TextChoices):
     DELETE = "delete", "Deleted"
     SIGN_IN = "sign_in", "Signed in"
     SIGN_OUT = "sign_out", "Signed out"
+    SIGN_IN_REFUSED = "sign_in_refused", "Sign-in refused"
     EXPORT = "export", "Exported"
+    INVITE = "invite", "Invited"
+    PASSWORD_SET = "password_set", "Set their password"
+    RESET_REQUESTED = "reset_requested", "Asked for a password reset"
+    SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+    SIGN_IN_SECURITY = "sign_in_security", "Changed sign-in security"
 
 
 class AuditEvent(TenantOwned):
@@ -387,3 +398,33 @@ class ImportRun(TenantOwned):
 
     def __str__(self) -> str:
         return f"Import of {self.file_name}"
+
+
+class Invitation(TenantOwned):
+    """A one-time link emailed to a member of staff so they can set their own password.
+
+    Only a SHA-256 hash of the link's token is stored; the token itself exists only in the email.
+    A link works once (``accepted_at``), until ``expires_at``; sending a new invitation ends the
+    person's earlier ones (``replaced_at``). Written only by pcns.accounts.invitations.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(editable=False)
+    accepted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    replaced_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["tenant", "user"])]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.user}"
+
+
+# Single sign-on (pcns/accounts/oidc_models.py) keeps its models beside its code.
+from pcns.accounts.oidc_models import SingleSignOn, SingleSignOnIdentity  # noqa: E402, F401

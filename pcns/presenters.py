@@ -6,11 +6,12 @@ import datetime as dt
 from collections import Counter
 from decimal import Decimal
 
+from django.apps import apps
 from django.urls import reverse
 from django.utils import timezone
 
-from config.templating import uk_date
-from pcns.models import IntakePause, Membership, Organisation, Team
+from config.templating import uk_date, uk_datetime
+from pcns.models import AuditEvent, IntakePause, Membership, Organisation, Team
 
 
 def intake_status(pcn: Organisation, today: dt.date | None = None) -> str:
@@ -104,3 +105,34 @@ def error_list(form, first_field: str = "") -> list[dict[str, str]]:
         if name != "__all__":
             items += [{"text": str(m), "href": f"#{name}"} for m in errors]
     return items
+
+
+def audit_kind(target_type: str) -> str:
+    """A readable name for an audit target's kind: the model's name, or the label itself for
+    things that are not rows (``dataset``, ``metrics``)."""
+    try:
+        model = apps.get_model(target_type)
+    except (LookupError, ValueError):
+        return target_type.replace("_", " ").capitalize()
+    return str(model._meta.verbose_name).capitalize()
+
+
+def audit_what(event: AuditEvent, label: str = "") -> str:
+    """What an audit event says happened, e.g. "Viewed referral: care record" or "Changed
+    person: phone, postcode" (field names only: values are never kept). ``label`` names the
+    target where the page may show more than its kind ("referral of Alex Smith")."""
+    what = f"{event.get_action_display()} {label or audit_kind(event.target_type).lower()}"
+    detail = ", ".join(event.fields) if event.fields else event.note
+    return f"{what}: {detail}" if detail else what
+
+
+def audit_rows(events, labels: dict | None = None) -> list[dict[str, str]]:
+    """Who, when and what, for a table of audit events; ``labels`` names targets
+    ({(target type, id): label}) where the page may show more than their kind."""
+    labels = labels or {}
+    return [
+        {"when": uk_datetime(event.at), "who": event.actor_label,
+         "action": event.get_action_display(),
+         "what": audit_what(event, labels.get((event.target_type, event.target_id), ""))}
+        for event in events
+    ]

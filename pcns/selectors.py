@@ -112,3 +112,15 @@ def pcn_overview(user: User) -> QuerySet[Organisation]:
 def recent_audit_events(user: User, limit: int = 10) -> QuerySet[AuditEvent]:
     membership = _membership_or_404(user)
     return AuditEvent.objects.filter(tenant_id=membership.tenant_id).order_by("-at")[:limit]
+
+
+def audit_events_about(user: User, targets: dict[str, list[str]]) -> QuerySet[AuditEvent]:
+    """Audit events of the user's tenant about any of ``targets`` ({model label: ids}), newest
+    first. No targets: no events. Each label is one arm of an OR the (tenant, target_type,
+    target_id) index answers."""
+    membership = _membership_or_404(user)
+    about = Q()
+    for target_type, ids in targets.items():
+        about |= Q(target_type=target_type, target_id__in=ids)
+    events = AuditEvent.objects.filter(tenant_id=membership.tenant_id)
+    return events.filter(about).order_by("-at", "-id") if about else events.none()

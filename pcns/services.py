@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models, transaction
@@ -61,13 +62,33 @@ def audit_view(*, actor: User, target: models.Model, note: str = "") -> AuditEve
     return audit_record(actor=actor, action=AuditAction.VIEW, target=target, note=note)
 
 
-def audit_views(*, actor: User, targets: Iterable[models.Model], note: str = "") -> int:
-    """Record that ``actor`` was shown each of ``targets`` (a list page), in one insert."""
+@dataclass(frozen=True)
+class Viewed:
+    """One thing a request showed, known by its model label and id."""
+
+    target_type: str
+    target_id: str
+    note: str = ""
+
+
+def audit_views(
+    *, actor: User, targets: Iterable[models.Model | Viewed], note: str = ""
+) -> int:
+    """Record that ``actor`` was shown each of ``targets`` (a page, a list), in one insert.
+
+    Requests call it through pcns.audit (``audit_shown``), which gathers all a request showed.
+    """
+    tenant_id = require_tenant_id()
     label = (actor.get_full_name() or actor.email)[:200]
-    rows = [AuditEvent(tenant_id=require_tenant_id(), actor=actor, actor_label=label,
-                       action=AuditAction.VIEW, target_type=target._meta.label_lower,
-                       target_id=str(target.pk), note=note[:300])
-            for target in targets]
+    rows = []
+    for target in targets:
+        if not isinstance(target, Viewed):
+            target = Viewed(target._meta.label_lower, str(target.pk), note)
+        rows.append(AuditEvent(tenant_id=tenant_id, actor=actor, actor_label=label,
+                               action=AuditAction.VIEW, target_type=target.target_type,
+                               target_id=target.target_id, note=target.note[:300]))
+    if not rows:
+        return 0
     return len(AuditEvent.objects.bulk_create(rows))
 
 

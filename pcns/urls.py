@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from pcns import import_views, views
 from pcns.accounts import views as account_views
@@ -8,8 +8,17 @@ app_name = "pcns"
 urlpatterns = [
     path("", views.home, name="home"),
     path("sign-in/", account_views.sign_in, name="sign-in"),
+    path("sign-in/two-factor/", account_views.two_factor_verify, name="two-factor"),
+    path("two-factor/set-up/", account_views.two_factor_set_up, name="two-factor-set-up"),
+    path("account/", account_views.account, name="account"),
+    path("account/two-factor/recovery-codes/", account_views.recovery_codes,
+         name="recovery-codes"),
+    path("account/two-factor/turn-off/", account_views.two_factor_turn_off,
+         name="two-factor-turn-off"),
     path("sign-out/", account_views.sign_out, name="sign-out"),
     path("signed-out/", account_views.signed_out, name="signed-out"),
+    path("", include("pcns.accounts.oidc_urls")),
+    path("", include("pcns.accounts.password_urls")),
     path("home/clinician/", views.home_clinician, name="home-clinician"),
     path("home/team-lead/", views.home_team_lead, name="home-team-lead"),
     path("home/vcse/", views.home_vcse, name="home-vcse"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pcns.models import Membership, Role, Team, User
 from pcns.permissions import _membership
-from pcns.roles import ADMIN_ROLES, CLINICAL_ROLES, PRACTICE_ROLES
+from pcns.roles import ADMIN_ROLES, CLINICAL_ROLES, LEAD_ROLES, PRACTICE_ROLES
 from referrals import selectors
 from referrals.models import Person, Referral
 
@@ -100,3 +100,17 @@ def can_change_person(user: User, person: Person) -> bool:
 def can_merge_people(user: User) -> bool:
     membership = _membership(user)
     return membership is not None and membership.role in ADMIN_ROLES
+
+
+def can_view_record_audit(user: User, person: Person) -> bool:
+    """Who has looked at a person's record: tenant administrators, and the clinical leads of a
+    team the person has a referral with (they answer for the team's records)."""
+    membership = _membership(user)
+    if membership is None or person.tenant_id != membership.tenant_id:
+        return False
+    if membership.role in ADMIN_ROLES:
+        return True
+    return membership.role in LEAD_ROLES and Referral.objects.filter(
+        tenant_id=person.tenant_id, person=person,
+        team_id__in=membership.teams.values("pk"),
+    ).exists()

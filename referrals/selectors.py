@@ -13,10 +13,12 @@ import datetime as dt
 import difflib
 import uuid
 
+from django.apps import apps
 from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -28,9 +30,10 @@ from django.db.models import (
 from django.http import Http404
 from django.utils import timezone
 
-from pcns.models import Membership, Team, TeamKind, TeamMembership, User
+from pcns.audit import person_of_targets, person_record_targets
+from pcns.models import AuditEvent, Membership, Team, TeamKind, TeamMembership, User
 from pcns.roles import ADMIN_ROLES, CLINICAL_ROLES, PRACTICE_ROLES
-from pcns.selectors import _membership_or_404
+from pcns.selectors import _membership_or_404, audit_events_about
 from referrals.codes import Urgency
 from referrals.models import JointWorker, Person, PersonMerge, Referral, ReferralEvent
 from referrals.states import CASELOAD_STATUSES, UNTRIAGED_STATUSES, Status
@@ -286,3 +289,89 @@ def referral_with_related(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
     return referrals.prefetch_related(
         Prefetch("joint_workers", queryset=Membership.objects.select_related("user"))
     )
+
+
+def person_audit_events(user: User, person: Person) -> QuerySet[AuditEvent]:
+    """Who viewed or changed the person or any of their records (referrals, care records,
+    onward referrals, consents), and the records merged into theirs, newest first."""
+    merged = Person.objects.filter(tenant_id=person.tenant_id, merged_into=person)
+    people = [person.pk, *merged.values_list("pk", flat=True)]
+    return audit_events_about(user, person_record_targets(people))
+
+
+def people_with_nhs_number(user: User, nhs_number: str) -> list[Person]:
+    """For the audit log (administrators): the person with this NHS number, and any duplicate
+    merged into them, kept records first."""
+    membership = _membership_or_404(user)
+    if membership.role not in ADMIN_ROLES or not nhs_number:
+        return []
+    return list(Person.objects.filter(tenant_id=membership.tenant_id, nhs_number=nhs_number)
+                .order_by(F("merged_into").asc(nulls_first=True), "created_at"))
+
+
+def audit_log_search(user: User, *, person: Person | None = None, actor: str = "",
+                     start: dt.date | None = None, end: dt.date | None = None
+                     ) -> QuerySet[AuditEvent]:
+    """The tenant's audit log, newest first: about one person and their records (``person``),
+    by whoever's name or email contains ``actor``, between two UK dates inclusive."""
+    membership = _membership_or_404(user)
+    if membership.role not in ADMIN_ROLES:
+        return AuditEvent.objects.none()
+    if person is not None:
+        events = person_audit_events(user, person)
+    else:
+        events = AuditEvent.objects.filter(tenant_id=membership.tenant_id)
+    if actor:
+        events = events.filter(Q(actor_label__icontains=actor) | Q(actor__email__icontains=actor))
+    if start:
+        events = events.filter(at__gte=_start_of(start))
+    if end:
+        events = events.filter(at__lt=_start_of(end + dt.timedelta(days=1)))
+    return events.order_by("-at", "-id")
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+#: Kinds of audit target named in the audit log by their own name (staff, teams, places and
+#: directory entries: all visible to administrators anyway). Anything else that is not a
+#: person's record is named by its kind only.
+NAMED_TARGETS = frozenset({"pcns.tenant", "pcns.organisation", "pcns.team", "pcns.membership",
+                           "pcns.user", "vcse.service", "pcns.importrun"})
+
+
+def audit_target_names(user: User, events) -> tuple[dict[tuple[str, str], str], list[Person]]:
+    """Readable names for the targets of ``events`` ({(type, id): "referral of Alex Smith"}),
+    and the people so named. A query per kind of target, never per row."""
+    membership = _membership_or_404(user)
+    by_type: dict[str, set[str]] = {}
+    for event in events:
+        by_type.setdefault(event.target_type, set()).add(event.target_id)
+    person_of: dict[tuple[str, str], str] = {}
+    names: dict[tuple[str, str], str] = {}
+    for target_type, ids in by_type.items():
+        for target_id, person_id in person_of_targets(target_type, ids).items():
+            person_of[(target_type, target_id)] = str(person_id)
+        if target_type in NAMED_TARGETS:
+            model = apps.get_model(target_type)
+            found = model._default_manager.filter(pk__in=[i for i in ids if _is_uuid(i)])
+            names.update({(target_type, str(obj.pk)): f"{model._meta.verbose_name} {obj}"
+                          for obj in found})
+    people = Person.objects.filter(tenant_id=membership.tenant_id,
+                                   pk__in=set(person_of.values())).in_bulk()
+    for key, person_id in person_of.items():
+        person = people.get(uuid.UUID(person_id))
+        if person is None:
+            continue
+        kind = apps.get_model(key[0])._meta.verbose_name
+        names[key] = (person.full_name if kind == "person" else f"{kind} of {person.full_name}")
+    return names, list(people.values())
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True

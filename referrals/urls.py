@@ -1,6 +1,6 @@
 from django.urls import path
 
-from referrals import views
+from referrals import audit_log, subject_access_views, views
 
 app_name = "referrals"
 
@@ -15,6 +15,12 @@ urlpatterns = [
     path("practice/referrals/", views.practice_referrals, name="practice-list"),
     path("people/<uuid:person_id>/", views.person_detail, name="person-detail"),
     path("people/<uuid:person_id>/merge/", views.person_merge, name="person-merge"),
+    path("people/<uuid:person_id>/subject-access/", subject_access_views.subject_access,
+         name="person-subject-access"),
+    path("people/<uuid:person_id>/subject-access.json", subject_access_views.subject_access_json,
+         name="person-subject-access-json"),
     path("people/merges/", views.merge_list, name="merge-list"),
     path("people/merges/<uuid:merge_id>/undo/", views.merge_undo, name="merge-undo"),
+    path("admin-tools/audit/", audit_log.audit_log, name="audit-log"),
+    path("admin-tools/audit.csv", audit_log.audit_log_csv, name="audit-log-csv"),
 ]

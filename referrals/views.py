@@ -19,9 +19,10 @@ from config.pages import choice_items as _choices
 from config.pages import conflict_page as _conflict
 from config.pages import field_value as _value
 from config.pages import require as _require
+from pcns import permissions as pcns_permissions
 from pcns import selectors as pcns_selectors
-from pcns.presenters import error_list
-from pcns.services import audit_view
+from pcns.audit import audit_shown
+from pcns.presenters import audit_rows, error_list
 from referrals import forms, permissions, presenters, selectors, services
 from referrals.codes import (
     ContactMethod,
@@ -41,6 +42,7 @@ from referrals.states import CASELOAD_STATUSES, UNTRIAGED_STATUSES, Status
 from referrals.validators import normalise_nhs_number
 
 QUEUE_PAGE_SIZE = 25
+LOOKED_PAGE_SIZE = 20
 
 
 # --------------------------------------------------------------------------- intake
@@ -130,6 +132,7 @@ def referral_new(request: HttpRequest) -> HttpResponse:
                 return redirect("referrals:triage-queue")
     context = _intake_context(form, person=person, duplicates=duplicates)
     context["identity"] = identity
+    audit_shown(request, [*([person] if person else []), *duplicates], note="referral form")
     return render(request, "referrals/referral_new.jinja", context,
                   status=400 if form.errors else 200)
 
@@ -182,6 +185,7 @@ def triage_queue(request: HttpRequest) -> HttpResponse:
     else:
         referrals = queue.qs
     page = Paginator(referrals, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_shown(request, page.object_list, note="triage queue")
     query = request.GET.copy()
     query.pop("page", None)
     form = queue.form
@@ -207,7 +211,8 @@ def triage_queue(request: HttpRequest) -> HttpResponse:
 def mdt_list(request: HttpRequest, team_id) -> HttpResponse:
     team = pcns_selectors.team_get_for_user(request.user, team_id)
     _require(permissions.can_view_mdt_list(request.user, team))
-    referrals = selectors.mdt_list(request.user, team)
+    referrals = list(selectors.mdt_list(request.user, team))
+    audit_shown(request, referrals, note="MDT list")
     return render(request, "referrals/mdt_list.jinja",
                   {"team": team, "rows": presenters.queue_rows(referrals)})
 
@@ -217,7 +222,7 @@ def mdt_list(request: HttpRequest, team_id) -> HttpResponse:
 
 def referral_detail(request: HttpRequest, referral_id) -> HttpResponse:
     referral = selectors.referral_get_for_user(request.user, referral_id)
-    audit_view(actor=request.user, target=referral)
+    audit_shown(request, referral)
     joint = list(selectors.joint_workers(referral))
     can_triage = (permissions.can_triage_referral(request.user, referral)
                   and referral.status in UNTRIAGED_STATUSES)
@@ -244,7 +249,7 @@ def referral_detail(request: HttpRequest, referral_id) -> HttpResponse:
 
 def referral_timeline(request: HttpRequest, referral_id) -> HttpResponse:
     referral = selectors.referral_get_for_user(request.user, referral_id)
-    audit_view(actor=request.user, target=referral, note="timeline")
+    audit_shown(request, referral, note="timeline")
     return render(
         request,
         "referrals/referral_timeline.jinja",
@@ -279,6 +284,7 @@ def referral_triage(request: HttpRequest, referral_id) -> HttpResponse:
                 return redirect("referrals:detail", referral.pk)
     context = _triage_context(form, referral)
     context["confirm"] = confirm
+    audit_shown(request, referral, note="triage form")
     return render(request, template, context, status=400 if form.errors else 200)
 
 
@@ -377,6 +383,7 @@ def referral_allocate(request: HttpRequest, referral_id) -> HttpResponse:
             messages.success(request, f"Allocated to {worker.user}. The referral is in their "
                                       "caseload, awaiting assessment.")
             return redirect("referrals:detail", referral.pk)
+    audit_shown(request, referral, note="allocation form")
     return render(request, template, _allocate_context(form, referral, candidates),
                   status=400 if form.errors else 200)
 
@@ -407,6 +414,7 @@ def practice_referrals(request: HttpRequest) -> HttpResponse:
     _require(permissions.can_view_practice_referrals(request.user))
     referrals = selectors.practice_referral_list(request.user)
     page = Paginator(referrals, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_shown(request, page.object_list, note="practice referrals")
     return render(
         request,
         "referrals/practice_referrals.jinja",
@@ -420,8 +428,13 @@ def practice_referrals(request: HttpRequest) -> HttpResponse:
 
 def person_detail(request: HttpRequest, person_id) -> HttpResponse:
     person = selectors.person_get_for_user(request.user, person_id)
-    audit_view(actor=request.user, target=person)
-    referrals = selectors.person_referrals_for_user(request.user, person)
+    referrals = list(selectors.person_referrals_for_user(request.user, person))
+    looked = None
+    if permissions.can_view_record_audit(request.user, person):
+        looked = Paginator(selectors.person_audit_events(request.user, person),
+                           LOOKED_PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_shown(request, [person, *referrals],
+                note="with who has looked at it" if looked is not None else "")
     can_merge = permissions.can_merge_people(request.user) and person.merged_into_id is None
     return render(
         request,
@@ -438,6 +451,9 @@ def person_detail(request: HttpRequest, person_id) -> HttpResponse:
             "can_refer": permissions.can_receive_referrals(request.user)
             and person.merged_into_id is None,
             "can_merge": can_merge,
+            "can_answer_subject_access": pcns_permissions.can_administer_tenant(request.user),
+            "looked": looked,
+            "looked_rows": audit_rows(looked.object_list) if looked is not None else [],
         },
     )
 
@@ -460,6 +476,7 @@ def person_merge(request: HttpRequest, person_id) -> HttpResponse:
         else:
             messages.success(request, "Records merged. You can undo this from the list below.")
             return redirect("referrals:merge-list")
+    audit_shown(request, [person, *candidates], note="merge form")
     return render(
         request,
         "referrals/person_merge.jinja",
@@ -475,7 +492,9 @@ def person_merge(request: HttpRequest, person_id) -> HttpResponse:
 
 def merge_list(request: HttpRequest) -> HttpResponse:
     _require(permissions.can_merge_people(request.user))
-    merges = selectors.merges_for_user(request.user)[:200]
+    merges = list(selectors.merges_for_user(request.user)[:200])
+    audit_shown(request, [person for merge in merges for person in (merge.kept, merge.merged)],
+                note="merged records")
     return render(request, "referrals/merge_list.jinja", {"merges": merges})
 
 

@@ -517,20 +517,13 @@ def mine_table(*, values: Sequence[Value], periods: list[dt.date]) -> Table:
 
 CSV_HEADER = ["code", "title", "version", "period", "dimension", "dimension label", "category",
               "figure", "computed at"]
-#: Cells a spreadsheet would run as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe(text: str) -> str:
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
 
 def csv_rows(table: Table, rule: Rule | None = None) -> list[list[str]]:
     """The table's values, one line each, with the figure as ``rule`` (default: the table's)
     shows it."""
     rule = rule or table.rule
     return [[value.code, BY_CODE[value.code].title, str(value.version), month_key(value.period),
-             value.dimension, _safe(value.dimension_label), value.category,
+             value.dimension, value.dimension_label, value.category,
              shown(value, rule).text, value.computed_at.isoformat()]
             for value in table.values]
 

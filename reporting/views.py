@@ -9,7 +9,6 @@ show exact figures. Every CSV download is audited as an export.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 
 from django.contrib import messages
@@ -19,6 +18,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 
+from config.csv_export import csv_response
 from config.pages import require
 from config.templating import uk_datetime
 from pcns import selectors as pcns_selectors
@@ -331,12 +331,8 @@ def export(request: HttpRequest) -> HttpResponse:
     name = f"{table.id}-{month_key(data['period_from'])}-{month_key(data['period_to'])}"
     if request.GET.get("publication") == "1" and rule is Rule.PUBLICATION:
         name += "-publication"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="metrics-{name}.csv"'
-    response["Cache-Control"] = "no-store"
-    writer = csv.writer(response)
-    writer.writerow(presenters.CSV_HEADER)
-    writer.writerows(presenters.csv_rows(table, rule))
+    response = csv_response(filename=f"metrics-{name}.csv",
+                            rows=[presenters.CSV_HEADER, *presenters.csv_rows(table, rule)])
     pcn = data.get("pcn") or "all PCNs"
     audit_record(actor=request.user, action=AuditAction.EXPORT, target_type="metrics",
                  note=f"{table.id} {month_key(data['period_from'])} to "

@@ -22,8 +22,11 @@ from pcns.models import (
     ExternalId,
     ImportRun,
     IntakePause,
+    Invitation,
     Membership,
     Organisation,
+    SingleSignOn,
+    SingleSignOnIdentity,
     Team,
     TeamMembership,
     Tenant,
@@ -132,7 +135,9 @@ def build_tenant(slug: str) -> Cast:
         _care_rows(cast)
         _vcse_rows(cast)
         _dataset_rows(cast)
+        _invitation_rows(cast)
         _reporting_rows(cast)
+        _sso_rows(cast)
     return cast
 
 
@@ -331,6 +336,23 @@ def _dataset_rows(cast: Cast) -> None:
                               external_id=f"{cast.tenant.slug}-pcn", record_id=cast.pcn.pk)
     ImportRun.objects.create(tenant=cast.tenant, created_by=cast.users["tenant_admin"],
                              file_name="organisations.zip", status="succeeded")
+
+
+def _sso_rows(cast: Cast) -> None:
+    """Single sign-on set up but turned off, and one person's linked identity."""
+    issuer = f"https://idp.{cast.tenant.slug}.test"
+    SingleSignOn.objects.create(tenant=cast.tenant, issuer=issuer,
+                                client_id=f"{cast.tenant.slug}-client",
+                                client_secret="factory-client-secret")
+    SingleSignOnIdentity.objects.create(tenant=cast.tenant, issuer=issuer,
+                                        membership=cast.users["vcse_lead"].membership,
+                                        subject=f"{cast.tenant.slug}-vcse-lead")
+def _invitation_rows(cast: Cast) -> None:
+    """A used invitation: the clinician set their password from it (the token is not kept)."""
+    now = timezone.now()
+    Invitation.objects.create(
+        tenant=cast.tenant, user=cast.users["clinician"], token_hash=uuid.uuid4().hex * 2,
+        created_by=cast.users["tenant_admin"], created_at=now, expires_at=now, accepted_at=now)
 
 
 def _reporting_rows(cast: Cast) -> None:

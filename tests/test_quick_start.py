@@ -36,7 +36,8 @@ def _run_until_ready(env: dict[str, str], web_port: int) -> tuple[subprocess.Pop
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     lines: list[str] = []
-    deadline = time.monotonic() + 240
+    # Migrating and loading the demo history take minutes on a busy 2-core machine.
+    deadline = time.monotonic() + 480
     while time.monotonic() < deadline:
         line = proc.stdout.readline()
         if not line and proc.poll() is not None:

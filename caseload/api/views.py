@@ -11,9 +11,6 @@ for a stale ``version``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -32,14 +29,14 @@ from caseload.models import (
     OutcomeMeasure,
     RiskConcern,
 )
-from config.api.views import ErrorOutput, read_input
+from config.api.views import AuditedListMixin, ErrorOutput, read_input
 from config.api.views import OnRecordView as _OnRecord
 from config.api.views import action_schema as _action_schema
 from config.api.views import errors_named as _errors_named
 from config.api.views import require as _require
 from pcns import selectors as pcns_selectors
-from pcns.models import AuditAction, User
-from pcns.services import audit_record
+from pcns.audit import audit_shown
+from pcns.models import User
 from referrals import permissions as referral_permissions
 from referrals import selectors as referral_selectors
 from referrals.models import Referral
@@ -51,15 +48,15 @@ _PRACTITIONERS_ONLY = ("Peer support workers and community connectors do not {};
                        "practitioner on the referral does.")
 
 
-@transaction.atomic
-def _audit_views(user: User, referral_ids: Iterable) -> None:
-    """One audit ``view`` row per distinct referral whose care record was shown."""
-    for referral_id in dict.fromkeys(pk for pk in referral_ids if pk is not None):
-        audit_record(actor=user, action=AuditAction.VIEW,
-                     target_type=Referral._meta.label_lower, target_id=referral_id)
+_REFERRAL = Referral._meta.label_lower
 
 
-class _Records(viewsets.ReadOnlyModelViewSet):
+def _shown(record) -> tuple[str, object] | object:
+    """What a care record row shows: its referral's record (a contact with no referral: itself)."""
+    return (_REFERRAL, record.referral_id) if record.referral_id else record
+
+
+class _Records(AuditedListMixin, viewsets.ReadOnlyModelViewSet):
     """Care records of one kind: the list and the detail come from the selectors, and both
     are audited as reads of the referrals shown."""
 
@@ -82,14 +79,16 @@ class _Records(viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return self.list_output if self.action == "list" else self.detail_output
 
+    def audit_targets(self, rows):
+        return [_shown(record) for record in rows]
+
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        _audit_views(request.user, [record.referral_id for record in page])
         return self.get_paginated_response(self.list_output(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
         record = self.get_record(kwargs["pk"])
-        _audit_views(request.user, [record.referral_id])
+        audit_shown(request, _shown(record))
         return Response(self.detail_output(record).data)
 
     def _input(self, serializer_class):
@@ -139,14 +138,6 @@ class ContactViewSet(_Records):
 
     def get_record(self, pk):
         return selectors.contact_get_for_user(self.request.user, pk)
-
-    def retrieve(self, request, *args, **kwargs):
-        contact = self.get_record(kwargs["pk"])
-        if contact.referral_id is None:  # no referral: the contact's own read is recorded
-            audit_record(actor=request.user, action=AuditAction.VIEW, target=contact)
-        else:
-            _audit_views(request.user, [contact.referral_id])
-        return Response(self.detail_output(contact).data)
 
     @_create_schema(
         "Record a contact or book an appointment",
@@ -444,12 +435,13 @@ class ReferralDischargeView(_OnRecord):
 # --------------------------------------------------------------------------- caseloads
 
 
-class CaseloadView(generics.ListAPIView):
+class CaseloadView(AuditedListMixin, generics.ListAPIView):
     """The referrals the caller holds as named or joint worker, oldest referral first."""
 
     queryset = Referral.objects.none()
     serializer_class = serializers.CaseloadOutput
     filter_backends = []
+    audit_note = "caseload"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -468,7 +460,6 @@ class CaseloadView(generics.ListAPIView):
                  "Only clinical staff hold a caseload.")
         self.today = timezone.localdate()
         page = self.paginate_queryset(self.get_queryset())
-        _audit_views(request.user, [referral.pk for referral in page])
         rows = serializers.CaseloadOutput(page, many=True, context={"today": self.today})
         return self.get_paginated_response(rows.data)
 

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from caseload import permissions, presenters, selectors
+from pcns.audit import audit_shown
 from referrals import permissions as referral_permissions
 
 
@@ -15,7 +16,8 @@ def my_caseload(request: HttpRequest) -> HttpResponse:
     if not referral_permissions.can_view_caseload(request.user):
         raise PermissionDenied
     today = timezone.localdate()
-    referrals = selectors.caseload_with_flags(request.user, today)
+    referrals = list(selectors.caseload_with_flags(request.user, today))
+    audit_shown(request, referrals, note="caseload")
     return render(request, "caseload/mine.jinja", {
         "rows": presenters.caseload_rows(referrals, today),
         "teams": list(selectors.teams_led_by(request.user)),
@@ -27,9 +29,11 @@ def team_caseload(request: HttpRequest, team_id) -> HttpResponse:
     team = selectors.team_led_by_user(request.user, team_id)
     if not permissions.can_view_team_caseload(request.user, team):
         raise PermissionDenied
+    referrals = list(selectors.team_caseload_referrals(team))
+    audit_shown(request, referrals, note="team caseload")
     return render(request, "caseload/team.jinja", {
         "team": team,
         "members": presenters.team_caseload_rows(selectors.team_caseload(team)),
-        "referrals": presenters.team_referral_rows(selectors.team_caseload_referrals(team)),
+        "referrals": presenters.team_referral_rows(referrals),
         "unallocated": selectors.unallocated_count(team),
     })

@@ -12,8 +12,8 @@ from caseload import permissions, plan_presenters, selectors, services
 from caseload.plan_forms import OutcomeForm, OutcomeToolForm, add_outcome_errors
 from config.forms import date_parts
 from config.pages import require as _require
+from pcns.audit import audit_shown
 from pcns.presenters import error_list
-from pcns.services import audit_view
 from referrals.selectors import referral_get_for_user
 
 
@@ -21,7 +21,7 @@ def outcome_chart(request: HttpRequest, referral_id) -> HttpResponse:
     referral = referral_get_for_user(request.user, referral_id)
     _require(permissions.can_view_care_record(request.user, referral))
     measures = list(selectors.episode_outcome_measures(referral))
-    audit_view(actor=request.user, target=referral, note="outcome measures")
+    audit_shown(request, referral, note="outcome measures")
     return render(
         request,
         "caseload/outcome_chart.jinja",
@@ -39,6 +39,7 @@ def outcome_new(request: HttpRequest, referral_id) -> HttpResponse:
     """Step 1 chooses the questionnaire (``?tool=``); step 2 is that questionnaire."""
     referral = referral_get_for_user(request.user, referral_id)
     _require(permissions.can_record_outcome(request.user, referral))
+    audit_shown(request, referral, note="outcome measure form")
     choice = OutcomeToolForm(request.GET if "tool" in request.GET else None)
     if not choice.is_bound or not choice.is_valid():
         return render(

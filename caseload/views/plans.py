@@ -16,8 +16,8 @@ from config.forms import add_service_errors, date_parts
 from config.pages import conflict_page
 from config.pages import field_value as _value
 from config.pages import require as _require
+from pcns.audit import audit_shown
 from pcns.presenters import error_list
-from pcns.services import audit_view
 from referrals.models import Referral
 from referrals.selectors import referral_get_for_user
 
@@ -31,6 +31,7 @@ def _own_version(plan: CarePlan | None, referral: Referral) -> int:
 def care_plan_edit(request: HttpRequest, referral_id) -> HttpResponse:
     referral = referral_get_for_user(request.user, referral_id)
     _require(permissions.can_edit_care_plan(request.user, referral))
+    audit_shown(request, referral, note="care plan")
     plan = selectors.care_plan_of(referral)
     current = selectors.care_plan_version(plan) if plan is not None else None
     goal_count = len(current.goals) if current is not None else 0
@@ -52,7 +53,6 @@ def care_plan_edit(request: HttpRequest, referral_id) -> HttpResponse:
         else:
             messages.success(request, f"Care plan saved as version {saved.number}")
             return redirect("caseload:record", referral.pk)
-    audit_view(actor=request.user, target=referral, note="care plan")
     return render(request, template, _edit_context(form, referral, plan, current),
                   status=400 if form.errors else 200)
 
@@ -86,7 +86,7 @@ def care_plan_version(request: HttpRequest, plan_id, number: int) -> HttpRespons
     referral = plan.referral
     _require(permissions.can_view_care_record(request.user, referral))
     version = selectors.care_plan_version(plan, number)
-    audit_view(actor=request.user, target=plan, note=f"care plan version {number}")
+    audit_shown(request, plan, note=f"care plan version {number}")
     return render(
         request,
         "caseload/care_plan_version.jinja",
@@ -107,7 +107,7 @@ def care_plan_print(request: HttpRequest, plan_id) -> HttpResponse:
     referral = plan.referral
     _require(permissions.can_view_care_record(request.user, referral))
     version = selectors.care_plan_version(plan)
-    audit_view(actor=request.user, target=plan, note="care plan printable copy")
+    audit_shown(request, plan, note="care plan printable copy")
     return render(
         request,
         "caseload/care_plan_print.jinja",

@@ -30,8 +30,8 @@ from config.pages import conflict_page as _conflict
 from config.pages import field_value as _value
 from config.pages import require as _require
 from pcns import selectors as pcns_selectors
+from pcns.audit import audit_shown
 from pcns.presenters import error_list
-from pcns.services import audit_view
 from referrals import presenters as referral_presenters
 from referrals import selectors as referral_selectors
 from referrals.codes import DischargeReason
@@ -39,6 +39,9 @@ from referrals.states import OPEN_STATUSES, TRIAGED_OPEN
 from vcse import permissions as vcse_permissions
 from vcse import presenters as vcse_presenters
 from vcse import selectors as vcse_selectors
+
+#: Care record reads are audited as reads of the referral whose record was shown.
+REFERRAL = "referrals.referral"
 
 
 def _page(request, template: str, context: dict, form) -> HttpResponse:
@@ -52,7 +55,7 @@ def care_record(request: HttpRequest, referral_id) -> HttpResponse:
     referral = referral_selectors.referral_get_for_user(request.user, referral_id)
     user = request.user
     _require(permissions.can_view_care_record(user, referral))
-    audit_view(actor=user, target=referral, note="care record")
+    audit_shown(request, referral, note="care record")
     is_open = referral.status in OPEN_STATUSES
     in_care = referral.status in TRIAGED_OPEN
     plan = selectors.care_plan_of(referral)
@@ -143,6 +146,7 @@ def _contact_saved_message(contact) -> str:
 def contact_new(request: HttpRequest, referral_id) -> HttpResponse:
     referral = referral_selectors.referral_get_for_user(request.user, referral_id)
     _require(permissions.can_record_contact(request.user, referral))
+    audit_shown(request, referral, note="contact form")
     form = forms.ContactForm(request.POST if request.method == "POST" else None,
                              initial={"attendance": request.GET.get("attendance", "")})
     if request.method == "POST" and form.is_valid():
@@ -184,6 +188,7 @@ def contact_outcome(request: HttpRequest, contact_id) -> HttpResponse:
         _require(permissions.can_record_team_contact(request.user, contact.team))
     else:
         _require(permissions.can_record_contact(request.user, contact.referral))
+    audit_shown(request, contact.referral or contact, note="contact outcome form")
     form = forms.ContactOutcomeForm(request.POST if request.method == "POST" else None,
                                     initial={"version": contact.version})
     template = "caseload/contact_outcome.jinja"
@@ -221,6 +226,7 @@ def contact_outcome(request: HttpRequest, contact_id) -> HttpResponse:
 def assessment_new(request: HttpRequest, referral_id) -> HttpResponse:
     referral = referral_selectors.referral_get_for_user(request.user, referral_id)
     _require(permissions.can_record_assessment(request.user, referral))
+    audit_shown(request, referral, note="assessment form")
     form = forms.AssessmentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -250,6 +256,7 @@ def assessment_new(request: HttpRequest, referral_id) -> HttpResponse:
 def intervention_new(request: HttpRequest, referral_id) -> HttpResponse:
     referral = referral_selectors.referral_get_for_user(request.user, referral_id)
     _require(permissions.can_record_any_intervention(request.user, referral))
+    audit_shown(request, referral, note="intervention form")
     # Only the kinds this user may record are offered (peer support: no clinical kinds).
     kinds = [(code, label) for code, label in InterventionKind.choices
              if permissions.can_record_intervention(request.user, referral, code)]
@@ -284,6 +291,7 @@ def intervention_end(request: HttpRequest, intervention_id) -> HttpResponse:
     intervention = selectors.intervention_get_for_user(request.user, intervention_id)
     referral = intervention.referral
     _require(permissions.can_record_intervention(request.user, referral, intervention.kind))
+    audit_shown(request, referral, note="intervention end form")
     form = forms.InterventionEndForm(request.POST if request.method == "POST" else None,
                                      initial={"version": intervention.version})
     template = "caseload/intervention_end.jinja"
@@ -315,6 +323,7 @@ def intervention_end(request: HttpRequest, intervention_id) -> HttpResponse:
 def discharge(request: HttpRequest, referral_id) -> HttpResponse:
     referral = referral_selectors.referral_get_for_user(request.user, referral_id)
     _require(permissions.can_discharge(request.user, referral))
+    audit_shown(request, referral, note="discharge form")
     form = forms.DischargeForm(request.POST if request.method == "POST" else None,
                                initial={"version": referral.version})
     template = "caseload/discharge.jinja"
@@ -353,6 +362,7 @@ def discharge(request: HttpRequest, referral_id) -> HttpResponse:
 def risk_concern_new(request: HttpRequest, referral_id) -> HttpResponse:
     referral = referral_selectors.referral_get_for_user(request.user, referral_id)
     _require(permissions.can_raise_risk_concern(request.user, referral))
+    audit_shown(request, referral, note="risk concern form")
     form = forms.RiskConcernForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -373,6 +383,7 @@ def risk_concerns(request: HttpRequest) -> HttpResponse:
     teams = list(selectors.teams_led_by(request.user))
     _require(bool(teams))
     concerns = list(selectors.risk_concerns_for_lead(request.user)[:200])
+    audit_shown(request, [(REFERRAL, c.referral_id) for c in concerns], note="risk concerns")
     return render(request, "caseload/risk_concerns.jinja", {
         "teams": teams,
         "rows": presenters.concern_rows(
@@ -384,6 +395,7 @@ def risk_concerns(request: HttpRequest) -> HttpResponse:
 def risk_concern_acknowledge(request: HttpRequest, concern_id) -> HttpResponse:
     concern = selectors.risk_concern_get_for_user(request.user, concern_id)
     _require(permissions.can_acknowledge_risk_concern(request.user, concern))
+    audit_shown(request, (REFERRAL, concern.referral_id), note="risk concern")
     form = forms.RiskAcknowledgeForm(request.POST if request.method == "POST" else None,
                                      initial={"version": concern.version})
     template = "caseload/risk_concern_acknowledge.jinja"
@@ -405,6 +417,4 @@ def risk_concern_acknowledge(request: HttpRequest, concern_id) -> HttpResponse:
         else:
             messages.success(request, "Concern acknowledged.")
             return redirect("caseload:risk-concerns")
-    if request.method == "GET":
-        audit_view(actor=request.user, target=concern.referral, note="risk concern")
     return _page(request, template, context(), form)

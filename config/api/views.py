@@ -13,6 +13,8 @@ from rest_framework import exceptions, serializers
 from rest_framework.parsers import JSONParser
 from rest_framework.views import APIView
 
+from pcns.audit import audit_shown
+
 
 class ErrorOutput(serializers.Serializer):
     """The API's one error shape (config.api.errors)."""
@@ -74,3 +76,19 @@ def action_schema(summary: str, description: str, request, output, *, conflict: 
         responses[409] = ErrorOutput
     return extend_schema(summary=summary, description=description, request=request,
                          responses=responses)
+
+
+class AuditedListMixin:
+    """A list endpoint that shows people's data: the page of rows it returns is audited as read
+    (pcns.audit, one insert per request). ``audit_targets`` maps the rows to what they show."""
+
+    audit_note = ""
+
+    def audit_targets(self, rows):
+        return rows
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            audit_shown(self.request, self.audit_targets(page), note=self.audit_note)
+        return page

@@ -33,6 +33,9 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -43,8 +46,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "pcns.middleware.NoStoreWhenSignedInMiddleware",
     "pcns.middleware.TenantContextMiddleware",
     "pcns.middleware.QueryLimitsMiddleware",
+    "pcns.audit.AuditReadsMiddleware",
     "pcns.middleware.SignInRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -120,6 +125,26 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # further attempts are refused until the window passes.
 SIGN_IN_MAX_FAILURES = env_int("SIGN_IN_MAX_FAILURES", 5)
 SIGN_IN_FAILURE_WINDOW_SECONDS = env_int("SIGN_IN_FAILURE_WINDOW_SECONDS", 15 * 60)
+# Per client address the limit is higher, so one office behind a shared address is not locked
+# out by a few typos (pcns/accounts/throttle.py).
+SIGN_IN_MAX_FAILURES_PER_ADDRESS = env_int("SIGN_IN_MAX_FAILURES_PER_ADDRESS", 50)
+# How many proxies we trust in front of the app: 0 = the client is REMOTE_ADDR; n = the nth
+# address from the right of X-Forwarded-For (docs/operations.md).
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+
+# Two-factor sign-in (pcns/accounts/two_factor.py): an authenticator app (TOTP) and one-time
+# recovery codes. Between the password and the code, only the pending user is kept in the
+# session, for this long and for this many wrong codes.
+TWO_FACTOR_PENDING_SECONDS = env_int("TWO_FACTOR_PENDING_SECONDS", 5 * 60)
+TWO_FACTOR_MAX_ATTEMPTS = env_int("TWO_FACTOR_MAX_ATTEMPTS", 5)
+TWO_FACTOR_RECOVERY_CODES = 10
+# Only local settings turn this on: demo accounts may then skip the second factor.
+TWO_FACTOR_DEMO_SKIP = env_bool("TWO_FACTOR_DEMO_SKIP", False)
+OTP_TOTP_ISSUER = "Community mental health"
+
+# Invitations to set a password, and password reset links (pcns/accounts): how long they work.
+INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7)
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

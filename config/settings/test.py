@@ -16,3 +16,4 @@ METRICS_REFRESH_AFTER_CHANGE = False
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
+TWO_FACTOR_DEMO_SKIP = False

@@ -1,22 +1,17 @@
+"""Sign-in forms: email and password (throttled), and the second factor's code."""
+
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import authenticate
-from django.core.cache import cache
 
-THROTTLE_MESSAGE = (
-    "Too many failed attempts to sign in. Wait 15 minutes and try again, or ask your service "
-    "administrator to reset your password."
-)
-
-
-def _throttle_keys(email: str, address: str) -> list[str]:
-    return [f"sign-in-failures:email:{email.lower()}", f"sign-in-failures:ip:{address}"]
+from pcns.accounts import throttle
+from pcns.accounts.two_factor import audit_for
+from pcns.models import AuditAction, User
 
 
 class SignInForm(forms.Form):
-    """Email and password, with failures counted per email and per address (Redis cache)."""
+    """Email and password, with failures counted per account and per address (throttle.py)."""
 
     email = forms.EmailField(
         label="Email address",
@@ -39,22 +34,46 @@ class SignInForm(forms.Form):
         email, password = cleaned.get("email"), cleaned.get("password")
         if not email or not password:
             return cleaned
-        keys = _throttle_keys(email, self.request.META.get("REMOTE_ADDR", ""))
-        limit = settings.SIGN_IN_MAX_FAILURES
-        if any((cache.get(key) or 0) >= limit for key in keys):
-            raise forms.ValidationError(THROTTLE_MESSAGE, code="throttled")
+        address = throttle.client_address(self.request)
+        # Failures count against an account only if the email belongs to a real user.
+        known = User.objects.filter(email=email.lower()).first()
+        user_id = known.pk if known else None
+        lockout = throttle.lockout(user_id=user_id, address=address)
+        if lockout is not None:
+            if known is not None:
+                audit_for(known, action=AuditAction.SIGN_IN_FAILED,
+                          note=f"refused: {lockout.scope} locked")
+            raise forms.ValidationError(throttle.message(), code="throttled")
         user = authenticate(self.request, email=email.lower(), password=password)
         if user is None:
-            for key in keys:
-                cache.add(key, 0, settings.SIGN_IN_FAILURE_WINDOW_SECONDS)
-                cache.incr(key)
+            locked_now = throttle.record_failure(user_id=user_id, address=address)
+            if known is not None:
+                audit_for(known, action=AuditAction.SIGN_IN_FAILED,
+                          note="wrong password" + ("; account locked" if locked_now else ""))
             raise forms.ValidationError(
                 "Enter a correct email address and password. The password is case-sensitive.",
                 code="invalid_login",
             )
-        cache.delete_many(keys)
         self.user_cache = user
         return cleaned
 
     def get_user(self):
         return self.user_cache
+
+
+class CodeForm(forms.Form):
+    """A code from the authenticator app, or a recovery code."""
+
+    code = forms.CharField(
+        label="Security code", max_length=40,
+        error_messages={"required": "Enter the 6-digit code from your authenticator app"},
+    )
+
+
+class SetUpForm(forms.Form):
+    """The first code from a newly added authenticator app."""
+
+    code = forms.CharField(
+        label="Code from the app", max_length=20,
+        error_messages={"required": "Enter the 6-digit code shown in your authenticator app"},
+    )

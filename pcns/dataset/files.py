@@ -9,7 +9,7 @@ import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
-from config import limits
+from config import csv_export, limits
 from pcns.dataset.engine import DatasetError, Kind, Row
 
 # The csv module's cap on a cell (131,072 characters unless set) is process-wide. Ours is
@@ -66,7 +66,8 @@ def _read_rows(kind: Kind, reader: csv.DictReader) -> list[Row]:
                 raise DatasetError(f"{kind.file_name} has more than "
                                    f"{limits.IMPORT_MAX_ROWS:,} rows: split it into smaller "
                                    f"imports.")
-            rows.append(Row(reader.line_num, {k: v or "" for k, v in row.items()}))
+            rows.append(Row(reader.line_num, {k: csv_export.unguard(v or "")
+                                              for k, v in row.items()}))
     return rows
 
 
@@ -144,22 +145,21 @@ def read_zip(data: bytes, kinds: list[Kind]) -> dict[str, list[Row]]:
 
 
 def csv_text(header: list[str], rows: list[dict[str, str]]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=header, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
+    """One file's text, every cell guarded against running as a formula (``read_csv`` reverses
+    it: config.csv_export)."""
+    return csv_export.csv_text([header, *([row.get(name, "") for name in header] for row in rows)],
+                               lineterminator="\n")
 
 
 def write_folder(folder: Path, files: dict[str, str]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
+        (folder / name).write_bytes(csv_export.csv_bytes(text))
 
 
 def zip_bytes(files: dict[str, str]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, text in files.items():
-            archive.writestr(name, text)
+            archive.writestr(name, csv_export.csv_bytes(text))
     return out.getvalue()

@@ -31,6 +31,7 @@ from caseload.models import (
     OutcomeMeasure,
 )
 from config import limits
+from pcns.accounts.invitations import EMAIL_UNAVAILABLE
 from pcns.dataset import fields as f
 from pcns.dataset.engine import Context, Kind, Planned
 from pcns.models import (
@@ -230,7 +231,8 @@ class Staff(Kind):
         elif Membership.objects.filter(user_id=user).exists():  # row-level security: ours only
             values["user"] = user
         else:
-            errors.append(("email", "This email address already signs in to another place."))
+            # Someone this place may not use; never say whose or where (EMAIL_UNAVAILABLE).
+            errors.append(("email", EMAIL_UNAVAILABLE))
 
     def check_all(self, planned, ctx):
         errors: dict[str, Errors] = {}

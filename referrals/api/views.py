@@ -18,10 +18,10 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api.views import ErrorOutput
+from config.api.views import AuditedListMixin, ErrorOutput
 from config.api.views import require as _require
+from pcns.audit import audit_shown
 from pcns.models import Team, User
-from pcns.services import audit_view
 from referrals import permissions, selectors, services
 from referrals.api import filters, serializers
 from referrals.filters import ReferralFilter, ReferralListFilter
@@ -65,7 +65,7 @@ def _person_values(person: Person) -> dict:
 # --------------------------------------------------------------------------- people
 
 
-class PersonViewSet(viewsets.ReadOnlyModelViewSet):
+class PersonViewSet(AuditedListMixin, viewsets.ReadOnlyModelViewSet):
     """People the caller may see: for clinical staff, those with a referral they can see and
     those with no referral yet; for administrators, everyone."""
 
@@ -89,7 +89,9 @@ class PersonViewSet(viewsets.ReadOnlyModelViewSet):
             return serializers.PersonListOutput
         return serializers.PersonDetailOutput
 
-    @extend_schema(summary="List people")
+    @extend_schema(summary="List people",
+                   description="Each person on the page returned is recorded in the audit log "
+                   "as read.")
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
@@ -98,7 +100,7 @@ class PersonViewSet(viewsets.ReadOnlyModelViewSet):
                    responses={200: serializers.PersonDetailOutput, 404: ERRORS})
     def retrieve(self, request, *args, **kwargs):
         person = self.get_object()
-        audit_view(actor=request.user, target=person)
+        audit_shown(request, person)
         return Response(serializers.PersonDetailOutput(person).data)
 
     @extend_schema(
@@ -168,13 +170,14 @@ class PersonViewSet(viewsets.ReadOnlyModelViewSet):
         query = serializers.DuplicateSearchInput(data=request.query_params)
         query.is_valid(raise_exception=True)
         people = selectors.possible_duplicates(request.user, **query.validated_data)
+        audit_shown(request, people, note="duplicate search")
         return Response(serializers.PersonDuplicateOutput(people, many=True).data)
 
 
 # --------------------------------------------------------------------------- referrals
 
 
-class ReferralViewSet(viewsets.ReadOnlyModelViewSet):
+class ReferralViewSet(AuditedListMixin, viewsets.ReadOnlyModelViewSet):
     """Referrals of the caller's teams and those allocated to them, newest first."""
 
     queryset = Referral.objects.none()
@@ -190,7 +193,9 @@ class ReferralViewSet(viewsets.ReadOnlyModelViewSet):
             "-received_on", "id"
         )
 
-    @extend_schema(summary="List referrals")
+    @extend_schema(summary="List referrals",
+                   description="Each referral on the page returned is recorded in the audit "
+                   "log as read.")
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
@@ -200,7 +205,7 @@ class ReferralViewSet(viewsets.ReadOnlyModelViewSet):
                    responses={200: serializers.ReferralDetailOutput, 404: ERRORS})
     def retrieve(self, request, *args, **kwargs):
         referral = selectors.referral_get_for_user(request.user, kwargs["pk"])
-        audit_view(actor=request.user, target=referral)
+        audit_shown(request, referral)
         context = {"allowed_actions": _allowed_actions(request.user, referral)}
         return Response(serializers.ReferralDetailOutput(referral, context=context).data)
 
@@ -303,6 +308,7 @@ class ReferralAllocationCandidatesView(_OnReferral):
     def get(self, request, pk):
         _require(permissions.can_allocate_referral(request.user, self.referral),
                  "Only MHPs and clinical leads of the referral's team can allocate it.")
+        audit_shown(request, self.referral, note="allocation candidates")
         candidates = selectors.allocation_candidates(self.referral)
         return Response(serializers.AllocationCandidateOutput(candidates, many=True).data)
 
@@ -313,25 +319,28 @@ class ReferralEventsView(_OnReferral):
         responses={200: serializers.ReferralEventOutput(many=True), 404: ERRORS},
     )
     def get(self, request, pk):
-        audit_view(actor=request.user, target=self.referral)
+        audit_shown(request, self.referral, note="timeline")
         events = selectors.referral_timeline(self.referral)
         return Response(serializers.ReferralEventOutput(events, many=True).data)
 
 
-class TriageQueueView(generics.ListAPIView):
+class TriageQueueView(AuditedListMixin, generics.ListAPIView):
     """Referrals awaiting triage or the MDT in the caller's teams: most urgent first, then
     longest waiting."""
 
     queryset = Referral.objects.none()
     serializer_class = serializers.TriageQueueOutput
     filterset_class = ReferralFilter
+    audit_note = "triage queue"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
         return selectors.triage_queue_for_user(self.request.user)
 
-    @extend_schema(summary="The triage queue", responses={
+    @extend_schema(summary="The triage queue",
+                   description="Each referral on the page returned is recorded in the audit "
+                   "log as read.", responses={
         200: serializers.TriageQueueOutput(many=True), 403: ERRORS})
     def get(self, request, *args, **kwargs):
         _require(permissions.can_view_triage_queue(request.user),
@@ -339,19 +348,22 @@ class TriageQueueView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class PracticeReferralListView(generics.ListAPIView):
+class PracticeReferralListView(AuditedListMixin, generics.ListAPIView):
     """The referrals the caller's practice made, for their status only."""
 
     queryset = Referral.objects.none()
     serializer_class = serializers.PracticeReferralOutput
     filter_backends = []
+    audit_note = "practice referrals"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
         return selectors.practice_referral_list(self.request.user)
 
-    @extend_schema(summary="Referrals made by the caller's practice", responses={
+    @extend_schema(summary="Referrals made by the caller's practice",
+                   description="Each referral on the page returned is recorded in the audit "
+                   "log as read.", responses={
         200: serializers.PracticeReferralOutput(many=True), 403: ERRORS})
     def get(self, request, *args, **kwargs):
         _require(permissions.can_view_practice_referrals(request.user),
@@ -362,13 +374,17 @@ class PracticeReferralListView(generics.ListAPIView):
 # --------------------------------------------------------------------------- merges
 
 
-class PersonMergeViewSet(viewsets.GenericViewSet):
+class PersonMergeViewSet(AuditedListMixin, viewsets.GenericViewSet):
     """Merges of duplicate person records, newest first (tenant administrators)."""
 
     queryset = PersonMerge.objects.none()
     serializer_class = serializers.PersonMergeOutput
     parser_classes = [JSONParser]
     filter_backends = []
+    audit_note = "merged records"
+
+    def audit_targets(self, merges):
+        return [person for merge in merges for person in (merge.kept, merge.merged)]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
@@ -84,6 +86,19 @@ def test_the_api_documentation_page_loads_without_external_assets(client, db):
     assert response.status_code == 200
     assert "swagger-ui" in response.content.decode()
     assert "cdn." not in response.content.decode()
+
+
+def test_the_api_documentation_page_has_no_inline_script_for_the_csp_to_block(client, db):
+    html = client.get(reverse("api:docs")).content.decode()
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.DOTALL)
+    assert scripts and all('src="' in attributes and not body.strip()
+                           for attributes, body in scripts)
+    start_up = re.findall(r'<script src="([^"]*script=[^"]*)"', html)
+    assert len(start_up) == 1
+    response = client.get(start_up[0].replace("&amp;", "&"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/javascript")
+    assert "SwaggerUIBundle" in response.content.decode()
 
 
 def test_the_api_applies_the_same_object_permissions_as_the_pages(api, tenant_a):

@@ -68,6 +68,18 @@ def test_production_refuses_a_demo_password():
     assert result.returncode != 0 and "DEMO_PASSWORD" in result.stderr
 
 
+def test_production_refuses_the_demo_two_factor_skip():
+    result = _manage("check", env={**PRODUCTION_ENV, "TWO_FACTOR_DEMO_SKIP": "true"})
+    assert result.returncode != 0 and "TWO_FACTOR_DEMO_SKIP" in result.stderr
+
+
+def test_production_trusts_one_proxy_hop_by_default():
+    result = _manage("shell", "--no-imports", "-c", "from django.conf import settings; "
+                     "print(settings.TRUSTED_PROXY_HOPS, settings.TWO_FACTOR_DEMO_SKIP)",
+                     env=PRODUCTION_ENV)
+    assert result.stdout.split() == ["1", "False"], result.stderr
+
+
 def test_production_settings_pass_check_deploy_without_warnings():
     result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
     assert result.returncode == 0, result.stderr + result.stdout

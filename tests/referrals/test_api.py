@@ -551,11 +551,14 @@ def test_reading_a_person_or_a_referral_is_audited(api, tenant_a):
                       actor=tenant_a.clinician) == 1
 
 
-def test_a_list_is_not_audited_as_a_read_of_each_row(api, tenant_a):
-    referral = make_referral(tenant_a)
+def test_a_list_audits_each_row_of_the_page_it_returns_and_no_other(api, tenant_a):
+    older = make_referral(tenant_a, received_on=timezone.localdate() - dt.timedelta(days=20))
+    newer = make_referral(tenant_a, received_on=timezone.localdate())
     api.force_authenticate(tenant_a.clinician)
-    api.get(_url("referral-list"))
-    assert _count(tenant_a, AuditEvent, action="view", target_id=str(referral.pk)) == 0
+    assert api.get(_url("referral-list"), {"page_size": 1}).status_code == 200
+    assert _count(tenant_a, AuditEvent, action="view", target_id=str(newer.pk),
+                  actor=tenant_a.clinician) == 1
+    assert _count(tenant_a, AuditEvent, action="view", target_id=str(older.pk)) == 0
 
 
 # --------------------------------------------------------------------------- practice view

@@ -419,7 +419,8 @@ def test_refresh_now_needs_the_csrf_token_and_the_role(tenant_a, figures):
 
 def read_csv(response) -> list[dict]:
     assert response["Content-Type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert response.content.startswith("\ufeff".encode())  # Excel reads it as UTF-8
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 def test_the_csv_has_the_tables_rows_as_shown_and_is_audited(client, tenant_a, figures):

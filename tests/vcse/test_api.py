@@ -747,7 +747,8 @@ def _extra_onward_referrals(cast, n: int) -> None:
         _new(cast, name=f"Social group {i}")
 
 
-def test_the_onward_referral_list_reads_in_fixed_queries_and_audits_each_row(api, tenant_a):
+def test_the_onward_referral_list_reads_in_fixed_queries_and_audits_each_row_in_one_insert(
+        api, tenant_a):
     api.force_authenticate(tenant_a.clinician)
     with CaptureQueriesContext(connection) as few:
         assert len(api.get(_url("onward-referral-list")).json()["results"]) == 1
@@ -755,10 +756,10 @@ def test_the_onward_referral_list_reads_in_fixed_queries_and_audits_each_row(api
     with CaptureQueriesContext(connection) as many:
         assert len(api.get(_url("onward-referral-list")).json()["results"]) == 4
     assert len(_reads(many)) == len(_reads(few))
-    assert (_audit_inserts(few), _audit_inserts(many)) == (1, 4)
+    assert (_audit_inserts(few), _audit_inserts(many)) == (1, 1)
 
 
-def test_the_inbox_list_reads_in_fixed_queries_and_audits_each_row(api, tenant_a):
+def test_the_inbox_list_reads_in_fixed_queries_and_audits_each_row_in_one_insert(api, tenant_a):
     api.force_authenticate(tenant_a.vcse_worker)
     with CaptureQueriesContext(connection) as few:
         assert len(api.get(_url("inbox-list")).json()["results"]) == 1
@@ -766,7 +767,7 @@ def test_the_inbox_list_reads_in_fixed_queries_and_audits_each_row(api, tenant_a
     with CaptureQueriesContext(connection) as many:
         assert len(api.get(_url("inbox-list")).json()["results"]) == 4
     assert len(_reads(many)) == len(_reads(few))
-    assert (_audit_inserts(few), _audit_inserts(many)) == (1, 4)
+    assert (_audit_inserts(few), _audit_inserts(many)) == (1, 1)
 
 
 # --------------------------------------------------------------------------- schema

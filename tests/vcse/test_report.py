@@ -309,7 +309,8 @@ def test_a_bad_period_is_shown_inline_with_400(client, tenant_a, query, message)
 def _csv(response) -> list[list[str]]:
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    assert response.content.startswith("\ufeff".encode())  # Excel reads it as UTF-8
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 def test_the_csv_has_a_row_per_organisation_a_column_per_support_type_and_totals(client,

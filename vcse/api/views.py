@@ -12,22 +12,20 @@ handler answers in the API's one error shape (400, or 409 for a stale ``version`
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
 
-from django.db import transaction
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, status, viewsets
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
-from config.api.views import ErrorOutput
+from config.api.views import AuditedListMixin, ErrorOutput
 from config.api.views import OnRecordView as _OnRecord
 from config.api.views import action_schema as _action_schema
 from config.api.views import errors_named as _errors_named
 from config.api.views import read_input as _input
 from config.api.views import require as _require
+from pcns.audit import audit_shown
 from pcns.models import User
-from pcns.services import audit_view
 from vcse import permissions, selectors, services
 from vcse.api import filters, serializers
 from vcse.models import OnwardReferral, Service
@@ -36,13 +34,6 @@ from vcse.models import OnwardReferral, Service
 
 ERRORS = ErrorOutput
 _PARTNERS_ONLY = "Only staff of the organisation it was sent to can answer it."
-
-
-@transaction.atomic
-def _audit_views(user: User, onwards: Iterable[OnwardReferral]) -> None:
-    """One audit ``view`` row per onward referral shown (its shared details were read)."""
-    for onward in {onward.pk: onward for onward in onwards}.values():
-        audit_view(actor=user, target=onward)
 
 
 class _Scoped(viewsets.GenericViewSet):
@@ -161,7 +152,7 @@ class ServiceViewSet(_Scoped):
         responses={200: serializers.OnwardReferralOutput, 404: ERRORS},
     ),
 )
-class OnwardReferralViewSet(_Scoped):
+class OnwardReferralViewSet(AuditedListMixin, _Scoped):
     queryset = OnwardReferral.objects.none()
     filterset_class = filters.OnwardReferralFilter
 
@@ -174,13 +165,12 @@ class OnwardReferralViewSet(_Scoped):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        _audit_views(request.user, page)
         rows = serializers.OnwardReferralListOutput(page, many=True)
         return self.get_paginated_response(rows.data)
 
     def retrieve(self, request, *args, **kwargs):
         onward = selectors.onward_referral_get_for_user(request.user, kwargs["pk"])
-        _audit_views(request.user, [onward])
+        audit_shown(request, onward)
         return Response(serializers.OnwardReferralOutput(onward).data)
 
     @extend_schema(
@@ -248,7 +238,7 @@ class ConsentWithdrawView(_OnRecord):
         responses={200: serializers.InboxOutput, 404: ERRORS},
     ),
 )
-class InboxViewSet(_Scoped):
+class InboxViewSet(AuditedListMixin, _Scoped):
     queryset = OnwardReferral.objects.none()
     filterset_class = filters.InboxFilter
 
@@ -261,12 +251,11 @@ class InboxViewSet(_Scoped):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        _audit_views(request.user, page)
         return self.get_paginated_response(serializers.InboxListOutput(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
         onward = selectors.inbox_get_for_user(request.user, kwargs["pk"])
-        _audit_views(request.user, [onward])
+        audit_shown(request, onward, note="inbox")
         return Response(serializers.InboxOutput(onward).data)
 
 
@@ -335,7 +324,7 @@ class InboxContactsView(_InInbox):
         responses={200: serializers.VcseContactOutput(many=True), 404: ERRORS},
     )
     def get(self, request, pk):
-        _audit_views(request.user, [self.record])
+        audit_shown(request, self.record, note="inbox contacts")
         contacts = selectors.contacts_of(self.record)
         return Response(serializers.VcseContactOutput(contacts, many=True).data)
 

@@ -21,8 +21,8 @@ from config.pages import choice_items as _choices
 from config.pages import conflict_page as _conflict
 from config.pages import field_value as _value
 from config.pages import require as _require
+from pcns.audit import audit_shown
 from pcns.presenters import error_list
-from pcns.services import audit_view, audit_views
 from vcse import inbox_forms as forms
 from vcse import inbox_presenters as presenters
 from vcse import permissions, selectors, services
@@ -79,7 +79,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.inbox_tab(user, tab), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = presenters.inbox_rows(page.object_list)
     # The list shows names from the shared snapshots: one audit row for each one shown.
-    audit_views(actor=user, targets=page.object_list, note="inbox")
+    audit_shown(request, page.object_list, note="inbox")
     return render(request, "vcse/inbox/list.jinja", {
         "tabs": presenters.inbox_tabs(selectors.inbox_counts(user), tab),
         "tab": tab,
@@ -96,7 +96,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def inbox_detail(request: HttpRequest, onward_id) -> HttpResponse:
     onward = selectors.inbox_get_for_user(request.user, onward_id)
     _require(permissions.can_use_inbox(request.user))
-    audit_view(actor=request.user, target=onward, note="inbox")
+    audit_shown(request, onward, note="inbox")
     may_answer = permissions.can_answer_onward_referral(request.user, onward)
     return render(request, "vcse/inbox/detail.jinja", {
         "onward": onward,
@@ -147,6 +147,7 @@ def _act(request: HttpRequest, onward, *, blocked: bool, form, template: str, co
     version answers 409, an illegal change its page, field errors the form again with 400.
     Showing the form is audited (it shows the person's shared details)."""
     if blocked:
+        audit_shown(request, onward, note=note)
         return render(request, template, context(), status=400 if request.method == "POST"
                       else 200)
     if request.method == "POST" and form.is_valid():
@@ -161,8 +162,7 @@ def _act(request: HttpRequest, onward, *, blocked: bool, form, template: str, co
         else:
             messages.success(request, message)
             return redirect("vcse:inbox-detail", onward.pk)
-    if request.method == "GET":
-        audit_view(actor=request.user, target=onward, note=note)
+    audit_shown(request, onward, note=note)
     return _page(request, template, context(), form)
 
 

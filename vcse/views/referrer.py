@@ -20,8 +20,8 @@ from config.pages import choice_items as _choices
 from config.pages import conflict_page as _conflict
 from config.pages import field_value as _value
 from config.pages import require as _require
+from pcns.audit import audit_shown
 from pcns.presenters import error_list
-from pcns.services import audit_view
 from referrals import selectors as referral_selectors
 from vcse import forms, permissions, presenters, selectors, services
 from vcse.codes import ConsentGiver, SupportCategory
@@ -65,7 +65,7 @@ def onward_new(request: HttpRequest, referral_id) -> HttpResponse:
                              "with the person's consent.")
             return redirect("vcse:onward-detail", onward.pk)
     # The preview shows the person's details, so every showing of the form is audited.
-    audit_view(actor=user, target=referral, note="onward referral form")
+    audit_shown(request, referral, note="onward referral form")
     value = lambda name, default="": _value(form, name, default)  # noqa: E731
     needs = form.data.getlist("needs") if form.is_bound else []
     preview = services.minimal_data_set(referral, needs=[], risk="")
@@ -95,7 +95,7 @@ def onward_detail(request: HttpRequest, onward_id) -> HttpResponse:
     user = request.user
     onward = selectors.onward_referral_get_for_user(user, onward_id)
     _require(permissions.can_view_onward_referral(user, onward))
-    audit_view(actor=user, target=onward, note="onward referral")
+    audit_shown(request, onward, note="onward referral")
     consent = onward.consent
     contacts = list(selectors.contacts_of(onward))
     return render(request, "vcse/onward/onward_detail.jinja", {
@@ -145,6 +145,5 @@ def consent_withdraw(request: HttpRequest, onward_id) -> HttpResponse:
             messages.success(request, f"Consent withdrawn. {onward.organisation.name} can no "
                              "longer see this onward referral.")
             return redirect("vcse:onward-detail", onward.pk)
-    if request.method == "GET":
-        audit_view(actor=user, target=onward, note="consent withdrawal")
+    audit_shown(request, onward, note="consent withdrawal")
     return _page(request, template, context(), form)

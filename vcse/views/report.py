@@ -9,7 +9,6 @@ viewing is not audited, but every CSV download is (an export).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 
 from django import forms
@@ -19,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
+from config.csv_export import csv_response
 from config.pages import require as _require
 from pcns.models import AuditAction
 from pcns.presenters import error_list
@@ -26,8 +26,6 @@ from pcns.services import audit_record
 from vcse import permissions, reports
 
 INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
-#: Cells a spreadsheet would run as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def default_period(today: dt.date) -> tuple[dt.date, dt.date]:
@@ -144,13 +142,6 @@ def activity(request: HttpRequest) -> HttpResponse:
     return _page(request, form, _report(request, start, end))
 
 
-def _cell(value):
-    """A value safe to open in a spreadsheet (a name starting "=" is text, not a formula)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return f"'{value}"
-    return value
-
-
 def activity_csv(request: HttpRequest) -> HttpResponse:
     _require(permissions.can_view_activity_report(request.user))
     form = _period(request)
@@ -158,12 +149,9 @@ def activity_csv(request: HttpRequest) -> HttpResponse:
         return _page(request, form, None)
     start, end = form.cleaned_data["from"], form.cleaned_data["to"]
     report = _report(request, start, end)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="vcse-activity-{start:%Y-%m-%d}-{end:%Y-%m-%d}.csv"')
-    writer = csv.writer(response)
-    writer.writerow(reports.csv_header())
-    writer.writerows([[_cell(value) for value in row] for row in reports.csv_rows(report)])
+    response = csv_response(
+        filename=f"vcse-activity-{start:%Y-%m-%d}-{end:%Y-%m-%d}.csv",
+        rows=[reports.csv_header(), *reports.csv_rows(report)])
     audit_record(actor=request.user, action=AuditAction.EXPORT,
                  target_type="vcse.activityreport",
                  note=f"VCSE activity {start:%d/%m/%Y} to {end:%d/%m/%Y}")

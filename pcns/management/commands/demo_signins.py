@@ -18,6 +18,17 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"The service is running at {options['url']}"))
         self.stdout.write(f"Demo password for every account: {settings.DEMO_PASSWORD}")
+        if settings.TWO_FACTOR_DEMO_SKIP:
+            self.stdout.write(
+                "Two-factor sign-in: these demo accounts skip the second factor here (local "
+                "settings only). Any other account, and anyone who turns it on from their "
+                "account page, is asked for a code from an authenticator app."
+            )
+        else:
+            self.stdout.write(
+                "Two-factor sign-in: tenant administrators and programme managers set up an "
+                "authenticator app the first time they sign in."
+            )
         tenant = None
         for row in rows:
             if row["tenant"] != tenant:
