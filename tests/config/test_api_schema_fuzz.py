@@ -22,7 +22,7 @@ from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 
 from config.wsgi import application
-from tests.isolation.test_cross_tenant_urls import OBJECTS
+from tests.isolation.urls import OBJECTS
 
 pytestmark = pytest.mark.django_db
 
