@@ -25,7 +25,7 @@ from pcns.services import membership_sync_staff_flag
 from pcns.tenancy import tenant_context
 from referrals.validators import format_nhs_number
 from tests.factories import Cast, make_onward_referral, make_service, make_user
-from tests.isolation.test_cross_tenant_urls import _object_patterns, _walk
+from tests.isolation.urls import object_patterns, walk
 from vcse import services
 from vcse.models import OnwardReferral
 
@@ -79,8 +79,8 @@ def _id_for(name: str, param: str, ids: dict) -> object:
 def _clinical_urls(cast: Cast, onward: OnwardReferral) -> tuple[list, list]:
     ids = _ids_for(cast, onward)
     with_ids, lists = [], []
-    params_of = dict(_object_patterns())
-    for name, _pattern in _walk(get_resolver().url_patterns):
+    params_of = dict(object_patterns())
+    for name, _pattern in walk(get_resolver().url_patterns):
         if not name.startswith(CLINICAL_PREFIXES):
             continue
         params = [p for p in params_of.get(name, []) if p != "number"]
@@ -99,7 +99,7 @@ def _clinical_urls(cast: Cast, onward: OnwardReferral) -> tuple[list, list]:
 
 def _inbox_urls(onward: OnwardReferral) -> list[tuple[str, str]]:
     urls = []
-    params_of = dict(_object_patterns())
+    params_of = dict(object_patterns())
     for name, params in params_of.items():
         if name.startswith(INBOX_PREFIXES):
             urls.append((name, reverse(name, kwargs={params[0]: onward.pk})))
