@@ -15,7 +15,8 @@ from caseload.codes import (
     ContactPurpose,
     InterventionKind,
 )
-from config.forms import UKDateField
+from config import limits
+from config.forms import UKDateField, text
 from pcns.models import Organisation
 from referrals.codes import DischargeReason
 
@@ -46,7 +47,7 @@ class ContactForm(forms.Form):
     direct = forms.ChoiceField(choices=DIRECT_CHOICES, initial="yes")
     purpose = forms.ChoiceField(choices=_blank(ContactPurpose.choices),
                                 error_messages={"required": "Choose the purpose."})
-    note = forms.CharField(required=False, widget=forms.Textarea)
+    note = text("Note", limits.NOTE, multiline=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -74,15 +75,15 @@ class ContactOutcomeForm(forms.Form):
     duration_minutes = forms.IntegerField(
         required=False, error_messages={"invalid": "Enter the duration in whole minutes."}
     )
-    note = forms.CharField(required=False, widget=forms.Textarea)
+    note = text("Note", limits.NOTE, multiline=True)
 
 
 class AssessmentForm(forms.Form):
     kind = forms.ChoiceField(choices=AssessmentKind.choices,
                              error_messages={"required": "Choose the kind of assessment."})
     assessed_on = UKDateField(label_text="date of the assessment")
-    summary = forms.CharField(required=False, widget=forms.Textarea)
-    risk_summary = forms.CharField(required=False, widget=forms.Textarea)
+    summary = text("Summary", limits.NOTE, multiline=True)
+    risk_summary = text("Risk summary", limits.NOTE, multiline=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -92,7 +93,7 @@ class AssessmentForm(forms.Form):
 class InterventionForm(forms.Form):
     kind = forms.ChoiceField(choices=InterventionKind.choices,
                              error_messages={"required": "Choose the kind of intervention."})
-    description = forms.CharField(required=False, max_length=300)
+    description = text("Description", limits.LINE)
     started_on = UKDateField(label_text="date it started")
 
     def __init__(self, *args, kinds, **kwargs):
@@ -115,8 +116,8 @@ class DischargeForm(forms.Form):
     reason = forms.ChoiceField(choices=DischargeReason.choices,
                                error_messages={"required": "Choose the reason for discharge."})
     discharged_on = UKDateField(label_text="date of discharge")
-    destination = forms.CharField(required=False, max_length=200)
-    note = forms.CharField(required=False, widget=forms.Textarea)
+    destination = text("Where the person moved to", 200)
+    note = text("Note", limits.NOTE, multiline=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -124,9 +125,9 @@ class DischargeForm(forms.Form):
 
 
 class RiskConcernForm(forms.Form):
-    concern = forms.CharField(required=False, widget=forms.Textarea)
+    concern = text("Concern", limits.NOTE, multiline=True)
 
 
 class RiskAcknowledgeForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    response = forms.CharField(required=False, widget=forms.Textarea)
+    response = text("Response", limits.NOTE, multiline=True)

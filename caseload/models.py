@@ -23,6 +23,7 @@ from caseload.codes import (
     InterventionKind,
     OutcomeTool,
 )
+from config import limits
 from pcns.models import Membership, Organisation, Role, Team, TenantOwned
 from referrals.models import Referral
 
@@ -66,12 +67,13 @@ class Contact(Recorded):
         Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         help_text="For a contact with no referral: the practice or agency advised.",
     )
-    note = models.TextField(blank=True)
+    note = limits.text_field("note", limits.NOTE, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["on", "at", "recorded_at"]
         constraints = [
+            limits.length_constraint("contact", "note", limits.NOTE),
             models.CheckConstraint(
                 condition=Q(duration_minutes__isnull=True) | Q(duration_minutes__lte=720),
                 name="contact_duration_at_most_12_hours",
@@ -95,13 +97,16 @@ class Assessment(Recorded):
     contact = models.ForeignKey(
         Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    summary = models.TextField()
-    risk_summary = models.TextField(
-        blank=True, help_text="Risks to the person and others, and what keeps them safe."
+    summary = limits.text_field("summary", limits.NOTE)
+    risk_summary = limits.text_field(
+        "risk summary", limits.NOTE, blank=True,
+        help_text="Risks to the person and others, and what keeps them safe.",
     )
 
     class Meta:
         ordering = ["assessed_on", "recorded_at"]
+        constraints = limits.length_constraints("assessment", {
+            "summary": limits.NOTE, "risk_summary": limits.NOTE})
         indexes = [models.Index(fields=["tenant", "referral", "assessed_on"])]
 
     def __str__(self) -> str:
@@ -124,22 +129,26 @@ class CarePlanVersion(Recorded):
 
     plan = models.ForeignKey(CarePlan, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()
-    goals = ArrayField(models.TextField(), default=list)
+    goals = ArrayField(limits.text_field("goal", limits.GOAL), default=list)
     co_produced_with = ArrayField(
         models.CharField(max_length=30, choices=CoProducer.choices), default=list
     )
     agreed_on = models.DateField(null=True, blank=True)
-    review_trigger = models.TextField(
-        help_text="What should prompt a review, in place of a fixed date."
+    review_trigger = limits.text_field(
+        "review trigger", limits.REASON,
+        help_text="What should prompt a review, in place of a fixed date.",
     )
     review_by = models.DateField(null=True, blank=True, help_text="Only if a date was agreed.")
-    safety_plan = models.TextField(
-        help_text="Warning signs, what helps, and who to contact in a crisis."
+    safety_plan = limits.text_field(
+        "safety plan", limits.NOTE,
+        help_text="Warning signs, what helps, and who to contact in a crisis.",
     )
 
     class Meta:
         ordering = ["plan", "number"]
         constraints = [
+            *limits.length_constraints("care_plan_version", {
+                "review_trigger": limits.REASON, "safety_plan": limits.NOTE}),
             models.UniqueConstraint(fields=["plan", "number"], name="care_plan_version_unique"),
         ]
 
@@ -208,13 +217,14 @@ class RiskConcern(TenantOwned):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     raised_at = models.DateTimeField(default=timezone.now)
-    concern = models.TextField()
+    concern = limits.text_field("concern", limits.NOTE)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
-    response = models.TextField(blank=True, help_text="What the lead did about it.")
+    response = limits.text_field("response", limits.NOTE, blank=True,
+                                 help_text="What the lead did about it.")
     leads_notified_at = models.DateTimeField(
         null=True, blank=True, help_text="When the team's leads were emailed (once)."
     )
@@ -223,6 +233,8 @@ class RiskConcern(TenantOwned):
     class Meta:
         ordering = ["-raised_at"]
         indexes = [models.Index(fields=["tenant", "referral"])]
+        constraints = limits.length_constraints("risk_concern", {
+            "concern": limits.NOTE, "response": limits.NOTE})
 
     def __str__(self) -> str:
         return "Risk concern"

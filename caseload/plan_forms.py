@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from caseload.codes import TOOLS, CoProducer, OutcomeTool
 from caseload.models import CarePlanVersion
 from caseload.services import CarePlanInput
-from config.forms import UKDateField, add_service_errors
+from config import limits
+from config.forms import UKDateField, add_service_errors, text
 
 #: Goal boxes offered on the care plan form (more if a saved plan already has more goals).
 GOAL_FIELDS = 6
@@ -31,13 +32,13 @@ class CarePlanForm(forms.Form):
                         "invalid_choice": "Choose who the plan was written with from the list."},
     )
     agreed_on = UKDateField(required=False, label_text="date the plan was agreed")
-    review_trigger = forms.CharField(
-        widget=forms.Textarea, max_length=2000,
+    review_trigger = text(
+        "What should prompt a review", limits.REASON, multiline=True, required=True,
         error_messages={"required": "Say what should prompt a review of the plan."},
     )
     review_by = UKDateField(required=False, label_text="date to review the plan by")
-    safety_plan = forms.CharField(
-        widget=forms.Textarea, max_length=5000,
+    safety_plan = text(
+        "Safety and crisis plan", limits.NOTE, multiline=True, required=True,
         error_messages={"required": "Enter the safety and crisis plan."},
     )
 
@@ -45,7 +46,7 @@ class CarePlanForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.goal_names = goal_field_names(max(goal_count, GOAL_FIELDS))
         for name in self.goal_names:
-            self.fields[name] = forms.CharField(required=False, max_length=500)
+            self.fields[name] = text("Each goal", limits.GOAL)
         self.order_fields(["version", *self.goal_names, "co_produced_with", "agreed_on",
                            "review_trigger", "review_by", "safety_plan"])
 

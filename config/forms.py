@@ -6,6 +6,9 @@ import datetime as dt
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
+
+from config.limits import NoControlCharacters, too_long_message
 
 
 class DatePartsWidget(forms.Widget):
@@ -73,3 +76,15 @@ def add_service_errors(form: forms.Form, error: ValidationError, *, aliases=None
         target = aliases.get(name, name)
         for message in messages:
             form.add_error(target if target in form.fields else None, message)
+
+
+def text(what: str, limit: int, *, multiline: bool = False, required: bool = False,
+         **kwargs) -> forms.CharField:
+    """A typed text with its limit (config.limits) and clear messages naming it by ``what``:
+    "Reason for referral must be 5,000 characters or fewer"."""
+    field = forms.CharField(required=required, max_length=limit,
+                            widget=forms.Textarea if multiline else None, **kwargs)
+    field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
+    field.validators += [MaxLengthValidator(limit, message=too_long_message(what, limit)),
+                         NoControlCharacters(what, multiline=multiline)]
+    return field

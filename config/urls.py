@@ -29,6 +29,7 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"))),
 ]
 
+handler400 = pcns_views.bad_request
 handler403 = pcns_views.permission_denied
 handler404 = pcns_views.page_not_found
 handler500 = pcns_views.server_error

@@ -7,15 +7,18 @@ Django's own admin LogEntry is not written, since it would copy object names out
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import get_fields_from_path, unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db import models
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from config.limits import NoControlCharacters
 from pcns import permissions
 from pcns.accounts import throttle, two_factor
 from pcns.accounts.invitations import NotInvitable, invitation_send
@@ -94,6 +97,19 @@ def _save_audited_formset(request, formset) -> list:
     return saved
 
 
+class TypedTextMixin:
+    """Every typed text of the admin refuses control characters, as the service's own forms
+    do (a TextField's length limit comes with the model field)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(field, forms.CharField) and not isinstance(field.widget,
+                                                                 forms.PasswordInput):
+            field.validators.append(NoControlCharacters(
+                str(field.label), multiline=isinstance(db_field, models.TextField)))
+        return field
+
+
 def tenant_choices(related, request):
     """What a choice list of ``related`` may offer in the admin: the request's tenant's rows.
 
@@ -120,7 +136,7 @@ class TenantRelatedFieldListFilter(admin.RelatedFieldListFilter):
                       key=lambda choice: choice[1].lower())
 
 
-class TenantAccessMixin:
+class TenantAccessMixin(TypedTextMixin):
     """Shared by model admins and inlines: tenant administrators only, rows and choices of the
     request's tenant only."""
 
@@ -156,6 +172,29 @@ class TenantScopedAdmin(TenantAccessMixin, NoLogEntryMixin, admin.ModelAdmin):
 
     def has_module_permission(self, request):
         return self._allowed(request)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if not any(field.name == "tenant" for field in self.model._meta.fields):
+            return form  # the tenant itself
+        tenant_id = _request_tenant_id(request)
+
+        class TenantForm(form):
+            """Checks the model's rules that include the tenant (a team's name is unique in
+            its tenant) as form errors: the tenant is not a field of the form, so Django's
+            ModelForm would leave them out and the database would refuse the save (a 500)."""
+
+            def _post_clean(self):
+                if self.instance.tenant_id is None:
+                    self.instance.tenant_id = tenant_id
+                super()._post_clean()
+
+            def _get_validation_exclusions(self):
+                exclusions = super()._get_validation_exclusions()
+                exclusions.discard("tenant")
+                return exclusions
+
+        return TenantForm
 
     def get_list_filter(self, request):
         """Filters on relations offer the tenant's rows only, whatever a subclass lists."""
@@ -295,7 +334,7 @@ admin.site.register(StaticDevice, HiddenAdmin)
 
 
 @admin.register(User)
-class UserAdmin(NoLogEntryMixin, DjangoUserAdmin):
+class UserAdmin(TypedTextMixin, NoLogEntryMixin, DjangoUserAdmin):
     """Staff accounts of this tenant. Tenant admins see only people with a membership here.
 
     Tenant administrators never set or see a password: a new account gets none and its owner

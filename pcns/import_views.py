@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from config import limits
 from config.pages import require
 from config.templating import uk_datetime
 from pcns import permissions
@@ -113,6 +114,7 @@ def run_view(run: ImportRun) -> dict:
     report = run.report or {}
     in_progress = run.status not in FINISHED
     errors = report.get("errors") or []
+    count = int(report.get("error_count", len(errors)))  # reports keep the first 1,000 rows
     return {
         "tag": _tag(run),
         "finished": uk_datetime(run.finished_at) if run.finished_at else "",
@@ -127,11 +129,10 @@ def run_view(run: ImportRun) -> dict:
         "partly_imported": run.status == ImportStatus.SUCCEEDED and bool(errors),
         "files": _files(report) if run.status in FINISHED else [],
         "errors": _errors(report),
-        "error_count": f"{len(errors):,}",
-        "problems": "1 problem was found." if len(errors) == 1
-        else f"{len(errors):,} problems were found.",
-        "errors_hidden": f"{max(0, len(errors) - MAX_ERRORS_SHOWN):,}"
-        if len(errors) > MAX_ERRORS_SHOWN else "",
+        "error_count": f"{count:,}",
+        "problems": "1 problem was found." if count == 1 else f"{count:,} problems were found.",
+        "errors_hidden": f"{max(0, count - MAX_ERRORS_SHOWN):,}"
+        if count > MAX_ERRORS_SHOWN else "",
     }
 
 
@@ -161,6 +162,8 @@ def import_list(request: HttpRequest) -> HttpResponse:
     return render(
         request, "pcns/imports/list.jinja",
         {"form": form, "error_list": error_list(form, "file"), "max_upload": MAX_UPLOAD_TEXT,
+         "limits": {"expanded": f"{limits.IMPORT_MAX_EXPANDED_BYTES // (1024 * 1024)} MB",
+                    "rows": f"{limits.IMPORT_MAX_ROWS:,}"},
          "partial_checked": form.is_bound and bool(form.data.get("partial")),
          "file_names": [kind.file_name for kind in all_kinds()],
          "page": page, "runs": [run_row(run) for run in page]},

@@ -85,3 +85,49 @@ class HealthCheckMiddleware:
             logging.getLogger(__name__).exception("health check failed")
             return HttpResponse("unavailable", status=503, content_type="text/plain")
         return HttpResponse("ok", content_type="text/plain")
+
+
+#: Paths that answer JSON, so a refusal is JSON too (the API's error shape).
+JSON_PREFIXES = ("/api/", "/open-referral/")
+
+
+class QueryLimitsMiddleware:
+    """Refuse with a 400 a path or query string holding a control character, or a query value
+    longer than ``config.limits.QUERY_VALUE``.
+
+    Query strings reach filters, searches and the admin's lists, which pass them to the
+    database, where a NUL byte is an error (a 500) rather than no match. Form bodies are left to
+    the forms, which show an inline error on the field instead.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        problem = _query_problem(request)
+        if problem is None:
+            return self.get_response(request)
+        if request.path_info.startswith(JSON_PREFIXES):
+            from django.http import JsonResponse
+
+            from config.api.errors import error_body
+
+            return JsonResponse(error_body(problem), status=400)
+        from pcns.views import bad_request
+
+        return bad_request(request, message=problem)
+
+
+def _query_problem(request) -> str | None:
+    from config.limits import QUERY_VALUE, has_control_characters
+
+    if has_control_characters(request.path_info, multiline=False):
+        return "The web address must not contain control characters (such as a NUL byte)."
+    for name, values in request.GET.lists():
+        for text in (name, *values):
+            if has_control_characters(text, multiline=False):
+                return ("The web address must not contain control characters "
+                        "(such as a NUL byte).")
+            if len(text) > QUERY_VALUE:
+                return f"Each value in the web address must be {QUERY_VALUE:,} characters or fewer."
+    return None

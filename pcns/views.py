@@ -192,6 +192,15 @@ def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
 
 
 @login_not_required
+def bad_request(request: HttpRequest, exception=None, *, message: str = "") -> HttpResponse:
+    return _error(
+        request, 400, "There is a problem with the request",
+        [message or "The page could not be shown from the request as it was sent.",
+         "Check the web address or go back and try again."],
+    )
+
+
+@login_not_required
 def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
     return _error(
         request, 403, "You do not have access to this page",

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from config.csv_export import csv_response
+from config.forms import text
 from config.pages import require as _require
 from pcns import permissions as pcns_permissions
 from pcns.audit import audit_shown
@@ -37,9 +38,9 @@ INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 class AuditSearchForm(forms.Form):
     """The search. ``from`` is a Python keyword, so that field is added by name."""
 
-    nhs_number = forms.CharField(required=False, max_length=20)
+    nhs_number = text("NHS number", 20)
     person = forms.UUIDField(required=False)
-    user = forms.CharField(required=False, max_length=200)
+    user = text("User", 200)
     to = forms.DateField(required=False, input_formats=INPUT_FORMATS, error_messages={
         "invalid": "Enter the last day as a real date, like 31/05/2026."})
 

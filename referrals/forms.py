@@ -6,7 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from config.forms import UKDateField
+from config import limits
+from config.forms import UKDateField, text
 from pcns.models import Organisation, OrganisationKind
 from referrals import selectors
 from referrals.codes import (
@@ -37,29 +38,29 @@ def _blank(choices, label: str = "Choose an option"):
 
 class ReferralIntakeForm(forms.Form):
     # Which person: an existing record's id, "new", or empty (not decided: look for matches).
-    person_choice = forms.CharField(required=False)
+    person_choice = text("Person", limits.NAME)
 
-    nhs_number = forms.CharField(label="NHS number", required=False, max_length=14)
+    nhs_number = text("NHS number", 14, label="NHS number")
     nhs_number_missing_reason = forms.ChoiceField(
         choices=_blank(NhsNumberMissingReason.choices, "Not applicable"), required=False
     )
-    given_name = forms.CharField(max_length=100,
-                                 error_messages={"required": "Enter the first name."})
-    family_name = forms.CharField(max_length=100,
-                                  error_messages={"required": "Enter the last name."})
+    given_name = text("First name", limits.NAME, required=True,
+                      error_messages={"required": "Enter the first name."})
+    family_name = text("Last name", limits.NAME, required=True,
+                       error_messages={"required": "Enter the last name."})
     date_of_birth = UKDateField(label_text="date of birth")
     sex = forms.ChoiceField(choices=Sex.choices, error_messages={"required": "Choose the sex."})
     gender = forms.ChoiceField(choices=Gender.choices, initial=Gender.NOT_STATED)
     ethnicity = forms.ChoiceField(choices=EthnicCategory.choices,
                                   initial=EthnicCategory.NOT_STATED)
-    postcode = forms.CharField(max_length=10, required=False)
+    postcode = text("Postcode", 10)
     registered_practice = forms.ModelChoiceField(queryset=Organisation.objects.none(),
                                                  required=False)
     interpreter_needed = forms.BooleanField(required=False)
-    language = forms.CharField(max_length=60, required=False)
-    phone = forms.CharField(max_length=20, required=False)
+    language = text("Language", 60)
+    phone = text("Phone number", 20)
     email = forms.EmailField(required=False)
-    address = forms.CharField(max_length=300, required=False)
+    address = text("Address", limits.LINE, multiline=True)
     preferred_contact_method = forms.ChoiceField(choices=ContactMethod.choices,
                                                  initial=ContactMethod.TELEPHONE)
 
@@ -67,7 +68,7 @@ class ReferralIntakeForm(forms.Form):
                                   error_messages={"required": "Choose the team."})
     source = forms.ChoiceField(choices=_blank(Source.choices),
                                error_messages={"required": "Choose where the referral came from."})
-    referrer_name = forms.CharField(max_length=200, required=False)
+    referrer_name = text("Referrer's name", 200)
     referrer_organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(),
                                                    required=False)
     received_on = UKDateField(label_text="date the referral was received")
@@ -76,7 +77,7 @@ class ReferralIntakeForm(forms.Form):
         choices=PresentingNeed.choices,
         error_messages={"required": "Choose at least one presenting need."},
     )
-    reason = forms.CharField(required=False, widget=forms.Textarea)
+    reason = text("Reason for referral", limits.REASON, multiline=True)
 
     PERSON_FIELDS = [
         "nhs_number", "nhs_number_missing_reason", "given_name", "family_name", "date_of_birth",
@@ -157,12 +158,12 @@ class TriageForm(forms.Form):
     team = forms.ModelChoiceField(queryset=Organisation.objects.none(), required=False)
     urgency = forms.ChoiceField(choices=Urgency.choices, required=False)
     destination = forms.ChoiceField(choices=_blank(RedirectDestination.choices), required=False)
-    redirect_note = forms.CharField(required=False, widget=forms.Textarea)
+    redirect_note = text("Note", limits.NOTE, multiline=True)
     rejection_reason = forms.ChoiceField(choices=_blank(RejectionReason.choices),
                                          required=False)
-    rejection_note = forms.CharField(required=False, widget=forms.Textarea)
-    mdt_note = forms.CharField(required=False, widget=forms.Textarea)
-    accept_note = forms.CharField(required=False, widget=forms.Textarea)
+    rejection_note = text("Note", limits.NOTE, multiline=True)
+    mdt_note = text("Note", limits.NOTE, multiline=True)
+    accept_note = text("Note", limits.NOTE, multiline=True)
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, user, **kwargs):
@@ -207,9 +208,8 @@ class AllocationForm(forms.Form):
 class MergeForm(forms.Form):
     other = forms.ChoiceField(choices=[], label="Record to merge into this one",
                               error_messages={"required": "Choose the duplicate record."})
-    reason = forms.CharField(widget=forms.Textarea, max_length=300,
-                             error_messages={"required": "Say why these records are the same "
-                                                         "person."})
+    reason = text("Reason", limits.LINE, multiline=True, required=True,
+                  error_messages={"required": "Say why these records are the same person."})
 
     def __init__(self, *args, candidates, **kwargs):
         super().__init__(*args, **kwargs)

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from config import limits
 from pcns.models import Membership, Organisation, Team, TenantOwned
 from referrals.codes import (
     ContactMethod,
@@ -169,7 +170,7 @@ class Referral(TenantOwned):
     presenting_needs = ArrayField(
         models.CharField(max_length=30, choices=PresentingNeed.choices), default=list
     )
-    reason = models.TextField("reason for referral", blank=True)
+    reason = limits.text_field("reason for referral", limits.REASON, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.AWAITING_TRIAGE)
 
     triaged_on = models.DateField(null=True, blank=True)
@@ -180,8 +181,8 @@ class Referral(TenantOwned):
         max_length=20, choices=RedirectDestination.choices, blank=True
     )
     rejection_reason = models.CharField(max_length=30, choices=RejectionReason.choices, blank=True)
-    decision_note = models.TextField(blank=True)
-    mdt_note = models.TextField(blank=True)
+    decision_note = limits.text_field("decision note", limits.NOTE, blank=True)
+    mdt_note = limits.text_field("MDT note", limits.NOTE, blank=True)
 
     worker = models.ForeignKey(
         Membership, null=True, blank=True, on_delete=models.PROTECT, related_name="allocated",
@@ -198,7 +199,7 @@ class Referral(TenantOwned):
         max_length=200, blank=True,
         help_text="For a step up or down: the service the person moved to.",
     )
-    discharge_note = models.TextField(blank=True)
+    discharge_note = limits.text_field("discharge note", limits.NOTE, blank=True)
     previous_referral = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="re_referrals",
         help_text="The earlier referral this one follows, when received within the re-referral "
@@ -214,6 +215,9 @@ class Referral(TenantOwned):
     class Meta:
         ordering = ["-received_on"]
         constraints = [
+            *limits.length_constraints("referral", {
+                "reason": limits.REASON, "decision_note": limits.NOTE, "mdt_note": limits.NOTE,
+                "discharge_note": limits.NOTE}),
             # Backs the "one open referral per person per team" rule against races.
             models.UniqueConstraint(
                 fields=["person", "team"],
@@ -274,11 +278,12 @@ class ReferralEvent(TenantOwned):
     kind = models.CharField(max_length=30, choices=EventKind.choices)
     from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=Status.choices)
-    reason = models.TextField(blank=True)
+    reason = limits.text_field("reason", limits.NOTE, blank=True)
     details = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["at"]
+        constraints = limits.length_constraints("referral_event", {"reason": limits.NOTE})
         indexes = [models.Index(fields=["tenant", "referral", "at"])]
 
     def __str__(self) -> str:

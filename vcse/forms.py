@@ -12,7 +12,8 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
-from config.forms import UKDateField
+from config import limits
+from config.forms import UKDateField, text
 from pcns.models import Organisation
 from vcse.codes import ConsentGiver, SupportCategory
 from vcse.models import Service
@@ -43,7 +44,7 @@ class DirectorySearchForm(forms.Form):
                              required=False)
     area = forms.ModelChoiceField(queryset=Organisation.objects.none(), required=False)
     open_only = forms.BooleanField(required=False)
-    q = forms.CharField(required=False, max_length=100, strip=True)
+    q = text("Search words", limits.NAME, strip=True)
 
     def __init__(self, *args, pcns, **kwargs):
         super().__init__(*args, **kwargs)
@@ -59,31 +60,31 @@ class ServiceForm(forms.Form):
                         "invalid_choice": "Choose one of the organisations listed."},
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
-    name = forms.CharField(required=False, max_length=200)
-    description = forms.CharField(required=False, widget=forms.Textarea)
+    name = text("Name", 200)
+    description = text("Description", limits.NOTE, multiline=True)
     categories = forms.MultipleChoiceField(choices=SupportCategory.choices, required=False)
-    eligibility = forms.CharField(required=False, widget=forms.Textarea)
+    eligibility = text("Eligibility", limits.NOTE, multiline=True)
     areas = forms.ModelMultipleChoiceField(
         queryset=Organisation.objects.none(), required=False,
         error_messages={"invalid_choice": "Choose PCNs from the list.",
                         "invalid_pk_value": "Choose PCNs from the list."},
     )
-    area_note = forms.CharField(required=False, max_length=200)
+    area_note = text("Area note", 200)
     is_open = forms.ChoiceField(choices=YES_NO, initial="yes",
                                 error_messages={"required": "Say whether it is open to "
                                                             "referrals."})
-    capacity_note = forms.CharField(required=False, max_length=300)
+    capacity_note = text("Capacity note", limits.LINE)
     is_published = forms.ChoiceField(choices=YES_NO, initial="yes",
                                      error_messages={"required": "Say whether to publish it in "
                                                                  "the open directory feed."})
     email = forms.EmailField(required=False, max_length=254,
                              error_messages={"invalid": "Enter an email address like "
                                                         "name@example.org."})
-    phone = forms.CharField(required=False, max_length=20)
+    phone = text("Phone number", 20)
     website = forms.URLField(required=False, max_length=200, assume_scheme="https",
                              error_messages={"invalid": "Enter a web address like "
                                                         "https://example.org."})
-    address = forms.CharField(required=False, max_length=300)
+    address = text("Address", limits.LINE, multiline=True)
 
     def __init__(self, *args, organisations=None, pcns, **kwargs):
         super().__init__(*args, **kwargs)
@@ -130,18 +131,18 @@ class OnwardReferralForm(forms.Form):
         queryset=Service.objects.none(), required=False,
         error_messages={"invalid_choice": "Choose a service from the list."},
     )
-    reason = forms.CharField(required=False, widget=forms.Textarea)
+    reason = text("Reason for the onward referral", limits.REASON, multiline=True)
     needs = forms.MultipleChoiceField(choices=SupportCategory.choices, required=False)
     consent_given_by = forms.ChoiceField(choices=ConsentGiver.choices, required=False)
-    consent_given_by_name = forms.CharField(required=False, max_length=200)
+    consent_given_by_name = text("Name of who gave consent", 200)
     consent_given_on = UKDateField(label_text="date consent was given", required=False)
-    consent_purpose = forms.CharField(required=False, max_length=300)
+    consent_purpose = text("What consent is for", limits.LINE)
     consent_expires_on = UKDateField(label_text="date consent lasts until", required=False)
     share_risk = forms.ChoiceField(
         choices=YES_NO, initial="no",
         error_messages={"required": "Say whether they agreed to share risk information."},
     )
-    risk_information = forms.CharField(required=False, widget=forms.Textarea)
+    risk_information = text("Risk information", limits.NOTE, multiline=True)
 
     def __init__(self, *args, services, **kwargs):
         super().__init__(*args, **kwargs)
@@ -169,7 +170,8 @@ class OnwardReferralForm(forms.Form):
 class ConsentWithdrawForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     on = UKDateField(label_text="date consent was withdrawn")
-    note = forms.CharField(required=False, max_length=1000, widget=forms.Textarea)
+    note = text("Note", 1_000, multiline=True,
+                error_messages={"max_length": "Keep the note to 1,000 characters."})
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

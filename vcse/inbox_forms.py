@@ -6,7 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from config.forms import UKDateField
+from config import limits
+from config.forms import UKDateField, text
 from vcse.codes import (
     ClosureOutcome,
     DeclineReason,
@@ -31,7 +32,7 @@ class DeclineForm(forms.Form):
     version = _version()
     reason = forms.ChoiceField(choices=DeclineReason.choices,
                                error_messages={"required": "Choose why you are declining."})
-    note = forms.CharField(required=False, widget=forms.Textarea)
+    note = text("Note", limits.NOTE, multiline=True)
 
 
 class VcseContactForm(forms.Form):
@@ -47,8 +48,8 @@ class VcseContactForm(forms.Form):
     support_types = forms.MultipleChoiceField(
         choices=SupportCategory.choices, required=False,
         error_messages={"invalid_choice": "Choose the support from the list."})
-    note = forms.CharField(required=False, max_length=500, widget=forms.Textarea,
-                           error_messages={"max_length": "Keep the note to 500 characters."})
+    note = text("Note", 500, multiline=True,
+                error_messages={"max_length": "Keep the note to 500 characters."})
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -59,7 +60,7 @@ class CloseForm(forms.Form):
     version = _version()
     outcome = forms.ChoiceField(choices=ClosureOutcome.choices,
                                 error_messages={"required": "Choose the outcome."})
-    note = forms.CharField(required=False, widget=forms.Textarea)
+    note = text("Note for the referrer", limits.NOTE, multiline=True)
     closed_on = UKDateField(label_text="date it closed")
 
     def __init__(self, *args, **kwargs):

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from config import limits
 from pcns.models import Membership, Organisation, TenantOwned
 from referrals.models import Person, Referral
 from vcse.codes import (
@@ -39,9 +40,10 @@ class Service(TenantOwned):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT,
                                      related_name="services", limit_choices_to={"kind": "vcse"})
     name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = limits.text_field("description", limits.NOTE, blank=True)
     categories = _categories()
-    eligibility = models.TextField(blank=True, help_text="Who the service is for.")
+    eligibility = limits.text_field("eligibility", limits.NOTE, blank=True,
+                                    help_text="Who the service is for.")
     areas = models.ManyToManyField(
         Organisation, through="ServiceArea", related_name="services_in_area", blank=True,
         help_text="The PCNs the service covers; none means the whole place.",
@@ -64,6 +66,8 @@ class Service(TenantOwned):
     class Meta:
         ordering = ["name"]
         constraints = [
+            *limits.length_constraints("service", {
+                "description": limits.NOTE, "eligibility": limits.NOTE}),
             models.UniqueConstraint(fields=["tenant", "organisation", "name"],
                                     name="service_name_unique_per_organisation"),
         ]
@@ -102,7 +106,7 @@ class OnwardReferral(TenantOwned):
     sent_at = models.DateTimeField(default=timezone.now)
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                 related_name="+")
-    reason = models.TextField("reason for the onward referral")
+    reason = limits.text_field("reason for the onward referral", limits.REASON)
     needs = _categories()
     shared = models.JSONField(help_text="The minimal data set shared, as it was when sent.")
     status = models.CharField(max_length=20, choices=OnwardStatus.choices,
@@ -111,10 +115,10 @@ class OnwardReferral(TenantOwned):
     responded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")
     decline_reason = models.CharField(max_length=20, choices=DeclineReason.choices, blank=True)
-    decline_note = models.TextField(blank=True)
+    decline_note = limits.text_field("decline note", limits.NOTE, blank=True)
     closed_on = models.DateField(null=True, blank=True)
     outcome = models.CharField(max_length=30, choices=ClosureOutcome.choices, blank=True)
-    outcome_note = models.TextField("note for the referrer", blank=True)
+    outcome_note = limits.text_field("note for the referrer", limits.NOTE, blank=True)
     flagged_unanswered_at = models.DateTimeField(
         null=True, blank=True,
         help_text="When the sender and the partner's leads were told it had no answer.",
@@ -124,6 +128,9 @@ class OnwardReferral(TenantOwned):
     class Meta:
         ordering = ["-sent_at"]
         constraints = [
+            *limits.length_constraints("onward_referral", {
+                "reason": limits.REASON, "decline_note": limits.NOTE,
+                "outcome_note": limits.NOTE}),
             models.CheckConstraint(
                 condition=Q(responded_on__isnull=True) | Q(responded_on__gte=F("sent_on")),
                 name="onward_referral_responded_after_sent",
@@ -168,10 +175,11 @@ class Consent(TenantOwned):
     withdrawn_on = models.DateField(null=True, blank=True)
     withdrawn_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                               on_delete=models.PROTECT, related_name="+")
-    withdrawal_note = models.TextField(blank=True)
+    withdrawal_note = limits.text_field("withdrawal note", limits.NOTE, blank=True)
 
     class Meta:
         constraints = [
+            limits.length_constraint("consent", "withdrawal_note", limits.NOTE),
             models.CheckConstraint(condition=Q(expires_on__gte=F("given_on")),
                                    name="consent_expires_after_given"),
         ]

@@ -37,6 +37,8 @@ from caseload.models import (
     OutcomeMeasure,
     RiskConcern,
 )
+from config import limits
+from config.api.fields import text as api_text
 from pcns.models import Membership, Organisation, Team
 from referrals import selectors as referral_selectors
 from referrals.api.serializers import CodeField, InTenant, _Named, _NamedMembership
@@ -115,7 +117,8 @@ class ContactCreateInput(serializers.Serializer):
                                       help_text="With the person (true) or about them.")
     staff = InTenant(Membership, required=False, allow_null=True,
                      help_text="Staff (membership) id of who had the contact; default you.")
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = api_text("Note", limits.NOTE, multiline=True,
+        required=False, allow_blank=True, default="")
 
     def validate(self, attrs: dict) -> dict:
         if attrs.get("referral") is not None:
@@ -139,8 +142,9 @@ class ContactOutcomeInput(serializers.Serializer):
     at = serializers.TimeField(required=False, allow_null=True,
                                help_text="Default: the booked time.")
     duration_minutes = serializers.IntegerField(required=False, allow_null=True)
-    note = serializers.CharField(required=False, allow_blank=True, default="",
-                                 help_text="Added to the booking's note.")
+    note = api_text("Note", limits.NOTE, multiline=True,
+        required=False, allow_blank=True, default="",
+        help_text="Added to the booking's note.")
 
 
 class ContactListOutput(serializers.ModelSerializer):
@@ -182,8 +186,8 @@ class AssessmentCreateInput(serializers.Serializer):
     referral = VisibleReferral()
     kind = CodeField(choices=AssessmentKind.choices)
     assessed_on = serializers.DateField()
-    summary = serializers.CharField(allow_blank=True)
-    risk_summary = serializers.CharField(
+    summary = api_text("Summary", limits.NOTE, multiline=True, allow_blank=True)
+    risk_summary = api_text("Risk summary", limits.NOTE, multiline=True,
         required=False, allow_blank=True, default="",
         help_text="Required for initial, biopsychosocial and risk assessments.",
     )
@@ -222,13 +226,15 @@ class CarePlanSaveInput(serializers.Serializer):
         allow_null=True, help_text="The number of the plan's latest version you read: null to "
         "start the plan. A stale one is answered 409.",
     )
-    goals = serializers.ListField(child=serializers.CharField(allow_blank=True),
-                                  allow_empty=True, help_text="In the person's words.")
+    goals = serializers.ListField(child=api_text("Each goal", limits.GOAL, multiline=True,
+        allow_blank=True),
+        allow_empty=True, help_text="In the person's words.")
     co_produced_with = serializers.ListField(child=CodeField(choices=CoProducer.choices),
                                              allow_empty=True)
-    review_trigger = serializers.CharField(allow_blank=True,
-                                           help_text="What should prompt a review.")
-    safety_plan = serializers.CharField(allow_blank=True)
+    review_trigger = api_text("What should prompt a review", limits.REASON, multiline=True,
+        allow_blank=True,
+        help_text="What should prompt a review.")
+    safety_plan = api_text("Safety and crisis plan", limits.NOTE, multiline=True, allow_blank=True)
     agreed_on = serializers.DateField(required=False, allow_null=True,
                                       help_text="Empty for a draft not yet agreed.")
     review_by = serializers.DateField(required=False, allow_null=True)
@@ -286,7 +292,7 @@ class InterventionCreateInput(serializers.Serializer):
     referral = VisibleReferral()
     kind = CodeField(choices=InterventionKind.choices)
     started_on = serializers.DateField()
-    description = serializers.CharField(max_length=300, required=False, allow_blank=True,
+    description = api_text("Description", limits.LINE, required=False, allow_blank=True,
                                         default="")
     ended_on = serializers.DateField(required=False, allow_null=True)
     delivered_by = InTenant(Membership, required=False, allow_null=True,
@@ -363,12 +369,13 @@ class OutcomeMeasureOutput(serializers.ModelSerializer):
 
 class RiskConcernCreateInput(serializers.Serializer):
     referral = VisibleReferral()
-    concern = serializers.CharField(allow_blank=True)
+    concern = api_text("Concern", limits.NOTE, multiline=True, allow_blank=True)
 
 
 class RiskConcernAcknowledgeInput(serializers.Serializer):
     version = serializers.IntegerField(help_text=_VERSION_HELP)
-    response = serializers.CharField(allow_blank=True, help_text="What you did about it.")
+    response = api_text("Response", limits.NOTE, multiline=True,
+        allow_blank=True, help_text="What you did about it.")
 
 
 class RiskConcernOutput(serializers.ModelSerializer):
@@ -390,12 +397,13 @@ class DischargeInput(serializers.Serializer):
                                        "one is answered 409.")
     reason = CodeField(choices=DischargeReason.choices)
     on = serializers.DateField(required=False, allow_null=True, help_text="Default today.")
-    destination = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, default="",
+    destination = api_text("Where the person moved to", 200,
+        required=False, allow_blank=True, default="",
         help_text="For a step up or down: the service the person moved to.",
     )
-    note = serializers.CharField(required=False, allow_blank=True, default="",
-                                 help_text="Required when the reason is `other`.")
+    note = api_text("Note", limits.NOTE, multiline=True,
+        required=False, allow_blank=True, default="",
+        help_text="Required when the reason is `other`.")
 
 
 class DischargeOutput(serializers.ModelSerializer):

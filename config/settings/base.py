@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "pcns.middleware.NoStoreWhenSignedInMiddleware",
     "pcns.middleware.TenantContextMiddleware",
+    "pcns.middleware.QueryLimitsMiddleware",
     "pcns.audit.AuditReadsMiddleware",
     "pcns.middleware.SignInRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import authenticate
 
+from config.forms import text
 from pcns.accounts import throttle
 from pcns.accounts.two_factor import audit_for
 from pcns.models import AuditAction, User
@@ -64,8 +65,8 @@ class SignInForm(forms.Form):
 class CodeForm(forms.Form):
     """A code from the authenticator app, or a recovery code."""
 
-    code = forms.CharField(
-        label="Security code", max_length=40,
+    code = text(
+        "Security code", 40, label="Security code", required=True,
         error_messages={"required": "Enter the 6-digit code from your authenticator app"},
     )
 
@@ -73,7 +74,7 @@ class CodeForm(forms.Form):
 class SetUpForm(forms.Form):
     """The first code from a newly added authenticator app."""
 
-    code = forms.CharField(
-        label="Code from the app", max_length=20,
+    code = text(
+        "Code from the app", 20, label="Code from the app", required=True,
         error_messages={"required": "Enter the 6-digit code shown in your authenticator app"},
     )

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import reverse
 
+from config.limits import NoControlCharacters
 from pcns.admin import TenantScopedAdmin, _request_tenant_id
 from pcns.models import Membership, SingleSignOn, SingleSignOnIdentity
 
@@ -21,7 +22,8 @@ class SingleSignOnForm(forms.ModelForm):
         help_text=SingleSignOn._meta.get_field("issuer").help_text,
     )
     client_secret = forms.CharField(
-        required=False, strip=True,
+        required=False, strip=True, max_length=500,
+        validators=[NoControlCharacters("Client secret", multiline=False)],
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
         help_text="Leave blank to keep the current secret.",
     )

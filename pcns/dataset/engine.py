@@ -25,6 +25,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from config import limits
+from config.limits import has_control_characters
 from pcns.dataset.fields import CellError, Column
 from pcns.models import ExternalId, User
 from pcns.tenancy import require_tenant_id
@@ -86,7 +88,9 @@ class ImportReport:
         return {
             "imported": self.imported,
             "counts": {kind: vars(counts) for kind, counts in self.counts.items()},
-            "errors": [error.as_dict() for error in self.errors],
+            "errors": [error.as_dict()
+                       for error in self.errors[:limits.IMPORT_MAX_REPORTED_ERRORS]],
+            "error_count": len(self.errors),
         }
 
 
@@ -342,6 +346,11 @@ def check_kind(kind: Kind, rows: list[Row], ctx: Context, report: ImportReport) 
         if len(external) > 100:
             report.errors.append(RowError(kind.file_name, row.line, external[:100], "id",
                                           "Use an id of at most 100 characters."))
+            continue
+        if has_control_characters(external, multiline=False):
+            report.errors.append(RowError(kind.file_name, row.line, "", "id",
+                                          "The id holds a control character (such as a NUL "
+                                          "byte): remove it."))
             continue
         if external in seen:
             report.errors.append(RowError(kind.file_name, row.line, external, "id",

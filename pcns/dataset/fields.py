@@ -17,6 +17,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from config import limits
+
 LIST_SEPARATOR = "|"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^\d{2}:\d{2}$")
@@ -47,6 +49,9 @@ class Column:
 
     def read(self, text: str) -> Any:
         text = (text or "").strip()
+        if limits.has_control_characters(text):
+            raise CellError("This cell holds a control character (such as a NUL byte): "
+                            "remove it.")
         if text == "":
             if self.required:
                 raise CellError("This column is required.")
@@ -207,7 +212,7 @@ def _email(text: str) -> str:
 
 # --- column makers used by the kinds ------------------------------------------------------------
 
-def text(name: str, max_length: int = 10_000, *, required: bool = False) -> Column:
+def text(name: str, max_length: int = limits.NOTE, *, required: bool = False) -> Column:
     return Column(name, _text(max_length), _fmt_text, required=required, default="")
 
 
@@ -215,8 +220,8 @@ def code(name: str, choices, *, required: bool = False, default: str = "") -> Co
     return Column(name, _code(choices), _fmt_text, required=required, default=default)
 
 
-def texts(name: str) -> Column:
-    return Column(name, _many(_text(10_000)), _fmt_many(_fmt_text), many=True)
+def texts(name: str, max_length: int = limits.NOTE) -> Column:
+    return Column(name, _many(_text(max_length)), _fmt_many(_fmt_text), many=True)
 
 
 def codes(name: str, choices) -> Column:

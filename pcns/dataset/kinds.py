@@ -30,6 +30,7 @@ from caseload.models import (
     Intervention,
     OutcomeMeasure,
 )
+from config import limits
 from pcns.accounts.invitations import EMAIL_UNAVAILABLE
 from pcns.dataset import fields as f
 from pcns.dataset.engine import Context, Kind, Planned
@@ -351,7 +352,7 @@ class Referrals(Kind):
         f.text("referrer_name", 200), f.ref("referrer_organisation_id", "organisations"),
         f.date("received_on", required=True, care=True), f.datetime("entered_at"),
         f.staff_user("entered_by_id"), f.code("urgency", Urgency, default=Urgency.ROUTINE),
-        f.codes("presenting_needs", PresentingNeed), f.text("reason"),
+        f.codes("presenting_needs", PresentingNeed), f.text("reason", limits.REASON),
         f.code("status", Status, required=True), f.date("triaged_on", care=True),
         f.staff_user("triaged_by_id"), f.code("redirect_destination", RedirectDestination),
         f.code("rejection_reason", RejectionReason), f.text("decision_note"),
@@ -609,9 +610,9 @@ class CarePlans(Kind):
     name, noun, model, person_data = "care_plans", "care plan", CarePlan, True
     columns = [
         f.external_id(), f.ref("referral_id", "referrals", required=True),
-        f.integer("version", 1, 1000, required=True), f.texts("goals"),
+        f.integer("version", 1, 1000, required=True), f.texts("goals", limits.GOAL),
         f.codes("co_produced_with", CoProducer), f.date("agreed_on", care=True),
-        f.text("review_trigger", required=True), f.date("review_by"),
+        f.text("review_trigger", limits.REASON, required=True), f.date("review_by"),
         f.text("safety_plan", required=True), f.staff_user("recorded_by_id", required=True),
         f.datetime("recorded_at"),
     ]
@@ -796,7 +797,8 @@ class OnwardReferrals(Kind):
         f.external_id(), f.ref("referral_id", "referrals", required=True),
         f.ref("service_id", "services", required=True), f.date("sent_on", required=True,
                                                                care=True),
-        f.staff_user("sent_by_id", required=True), f.text("reason", required=True),
+        f.staff_user("sent_by_id", required=True),
+        f.text("reason", limits.REASON, required=True),
         f.codes("needs", SupportCategory), f.text("risk_information"),
         f.code("status", OnwardStatus, required=True), f.date("responded_on", care=True),
         f.staff_user("responded_by_id"), f.code("decline_reason", DeclineReason),

@@ -12,6 +12,9 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config import limits
+from config.api.fields import text as api_text
+from config.limits import has_control_characters
 from pcns.models import Membership, Organisation, Team
 from referrals import selectors
 from referrals.codes import (
@@ -39,12 +42,17 @@ class CodeField(serializers.ChoiceField):
     """A code from a list. The schema lists the codes; the service checks them, so an unknown
     code comes back in the service's words alongside the request's other errors."""
 
-    default_error_messages = {"invalid": "Enter a code as text."}
+    default_error_messages = {"invalid": "Enter a code as text.",
+                              "not_a_code": "This is not one of the codes."}
 
     def to_internal_value(self, data: Any) -> str:
         if isinstance(data, bool) or not isinstance(data, str | int):
             self.fail("invalid")
-        return str(data)
+        text = str(data)
+        # No code is long or holds a control character: refused here, whatever else is wrong.
+        if len(text) > limits.NAME or has_control_characters(text, multiline=False):
+            self.fail("not_a_code")
+        return text
 
 
 class InTenant(serializers.PrimaryKeyRelatedField):
@@ -105,12 +113,12 @@ class _PersonSummary(serializers.Serializer):
 class _PersonFields(serializers.Serializer):
     """The fields of services.PersonInput, for the inputs that carry a person's details."""
 
-    given_name = serializers.CharField(max_length=100, allow_blank=True)
-    family_name = serializers.CharField(max_length=100, allow_blank=True)
+    given_name = api_text("First name", limits.NAME, allow_blank=True)
+    family_name = api_text("Last name", limits.NAME, allow_blank=True)
     date_of_birth = serializers.DateField()
     sex = CodeField(choices=Sex.choices)
-    nhs_number = serializers.CharField(
-        max_length=20, required=False, allow_blank=True,
+    nhs_number = api_text("NHS number", 20,
+        required=False, allow_blank=True,
         help_text="10 digits; spaces and hyphens are ignored. Give it, or the reason it is "
         "not known.",
     )
@@ -119,22 +127,22 @@ class _PersonFields(serializers.Serializer):
     )
     gender = CodeField(choices=Gender.choices, required=False)
     ethnicity = CodeField(choices=EthnicCategory.choices, required=False)
-    postcode = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    postcode = api_text("Postcode", 10, required=False, allow_blank=True)
     registered_practice = InTenant(Organisation, required=False, allow_null=True)
     interpreter_needed = serializers.BooleanField(required=False)
-    language = serializers.CharField(max_length=60, required=False, allow_blank=True)
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    language = api_text("Language", 60, required=False, allow_blank=True)
+    phone = api_text("Phone number", 20, required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
-    address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    address = api_text("Address", limits.LINE, multiline=True, required=False, allow_blank=True)
     preferred_contact_method = CodeField(choices=ContactMethod.choices, required=False)
 
 
 class DuplicateSearchInput(serializers.Serializer):
     """Query parameters of the duplicate search."""
 
-    nhs_number = serializers.CharField(required=False, allow_blank=True, max_length=20)
-    given_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    family_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    nhs_number = api_text("NHS number", 20, required=False, allow_blank=True)
+    given_name = api_text("First name", limits.NAME, required=False, allow_blank=True)
+    family_name = api_text("Last name", limits.NAME, required=False, allow_blank=True)
     date_of_birth = serializers.DateField(required=False)
 
     def validate_nhs_number(self, value: str) -> str:
@@ -210,7 +218,7 @@ class ReferralCreateInput(serializers.Serializer):
         "people/duplicates/ (intake has no wrong door). For a person you cannot see yet, "
         "also send `person_nhs_number`.",
     )
-    person_nhs_number = serializers.CharField(
+    person_nhs_number = api_text("NHS number", 20,
         required=False, allow_blank=True,
         help_text="The chosen person's NHS number: required when they are known only to "
         "another team, so an id alone never opens someone's record.",
@@ -225,9 +233,10 @@ class ReferralCreateInput(serializers.Serializer):
     presenting_needs = serializers.ListField(child=CodeField(choices=PresentingNeed.choices),
                                              allow_empty=True)
     urgency = CodeField(choices=Urgency.choices, required=False)
-    referrer_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    referrer_name = api_text("Referrer's name", 200, required=False, allow_blank=True)
     referrer_organisation = InTenant(Organisation, required=False, allow_null=True)
-    reason = serializers.CharField(required=False, allow_blank=True)
+    reason = api_text("Reason for referral", limits.REASON, multiline=True,
+        required=False, allow_blank=True)
 
     def validate(self, attrs: dict) -> dict:
         has_person = attrs.get("person") is not None
@@ -318,7 +327,8 @@ class TriageInput(serializers.Serializer):
                             allow_blank=True, help_text="redirect: where to.")
     reason = CodeField(choices=RejectionReason.choices, required=False, allow_blank=True,
                        help_text="reject: why.")
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = api_text("Note", limits.NOTE, multiline=True,
+        required=False, allow_blank=True, default="")
     decided_on = serializers.DateField(required=False, allow_null=True,
                                        help_text="Default today; not for mdt.")
 
@@ -439,7 +449,7 @@ class PracticeReferralOutput(serializers.ModelSerializer):
 class PersonMergeCreateInput(serializers.Serializer):
     kept = VisiblePerson(help_text="The record to keep.")
     merged = VisiblePerson(help_text="The duplicate, merged into `kept`.")
-    reason = serializers.CharField(max_length=300, allow_blank=True)
+    reason = api_text("Reason", limits.LINE, multiline=True, allow_blank=True)
 
 
 class PersonMergeOutput(serializers.ModelSerializer):

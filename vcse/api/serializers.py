@@ -16,6 +16,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from caseload.api.serializers import VisibleReferral
+from config import limits
+from config.api.fields import text as api_text
 from pcns.models import Organisation, OrganisationKind
 from referrals.api.serializers import CodeField, InTenant, _Named
 from vcse import selectors
@@ -79,25 +81,27 @@ _ON_HELP = "Default today; not in the future."
 class _ServiceFields(serializers.Serializer):
     """The fields of services.ServiceInput."""
 
-    name = serializers.CharField(max_length=200, allow_blank=True)
+    name = api_text("Name", 200, allow_blank=True)
     categories = _codes(allow_empty=True, help_text="The kinds of support it offers.")
-    description = serializers.CharField(required=False, allow_blank=True, default="")
-    eligibility = serializers.CharField(required=False, allow_blank=True, default="",
-                                        help_text="Who the service is for.")
+    description = api_text("Description", limits.NOTE, multiline=True,
+        required=False, allow_blank=True, default="")
+    eligibility = api_text("Eligibility", limits.NOTE, multiline=True,
+        required=False, allow_blank=True, default="",
+        help_text="Who the service is for.")
     areas = InTenant(Organisation, many=True, required=False, default=list,
                      help_text="The PCNs it covers; none means the whole place.")
-    area_note = serializers.CharField(max_length=200, required=False, allow_blank=True,
+    area_note = api_text("Area note", 200, required=False, allow_blank=True,
                                       default="")
     is_open = serializers.BooleanField(required=False, default=True,
                                        help_text="Open to referrals.")
-    capacity_note = serializers.CharField(max_length=300, required=False, allow_blank=True,
+    capacity_note = api_text("Capacity note", limits.LINE, required=False, allow_blank=True,
                                           default="")
     is_published = serializers.BooleanField(required=False, default=True,
                                             help_text="Shown in the open directory feed.")
     email = serializers.EmailField(required=False, allow_blank=True, default="")
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    phone = api_text("Phone number", 20, required=False, allow_blank=True, default="")
     website = serializers.URLField(required=False, allow_blank=True, default="")
-    address = serializers.CharField(max_length=300, required=False, allow_blank=True,
+    address = api_text("Address", limits.LINE, multiline=True, required=False, allow_blank=True,
                                     default="")
 
 
@@ -170,24 +174,26 @@ class SharedOutput(serializers.Serializer):
 class OnwardReferralCreateInput(serializers.Serializer):
     referral = VisibleReferral(help_text="The person's referral this onward referral is from.")
     service = DirectoryService(allow_null=True, help_text="Open to referrals.")
-    reason = serializers.CharField(allow_blank=True,
-                                   help_text="Why, and what the person hopes for.")
+    reason = api_text("Reason for the onward referral", limits.REASON, multiline=True,
+        allow_blank=True,
+        help_text="Why, and what the person hopes for.")
     needs = _codes(allow_empty=True)
     consent_given_by = CodeField(choices=ConsentGiver.choices, allow_blank=True)
-    consent_given_by_name = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, default="",
+    consent_given_by_name = api_text("Name of who gave consent", 200,
+        required=False, allow_blank=True, default="",
         help_text="Required when someone consented for the person.",
     )
     consent_given_on = serializers.DateField(allow_null=True)
-    consent_purpose = serializers.CharField(max_length=300, allow_blank=True,
+    consent_purpose = api_text("What consent is for", limits.LINE, allow_blank=True,
                                             help_text="What the details may be used for.")
     consent_expires_on = serializers.DateField(allow_null=True,
                                                help_text="At most 2 years after it was given.")
     share_risk = serializers.BooleanField(required=False, default=False,
                                           help_text="The person agreed to share risk "
                                           "information.")
-    risk_information = serializers.CharField(required=False, allow_blank=True, default="",
-                                             help_text="Only with `share_risk`.")
+    risk_information = api_text("Risk information", limits.NOTE, multiline=True,
+        required=False, allow_blank=True, default="",
+        help_text="Only with `share_risk`.")
     sent_on = serializers.DateField(required=False, allow_null=True, default=None,
                                     help_text=_ON_HELP)
 
@@ -196,7 +202,7 @@ class ConsentWithdrawInput(serializers.Serializer):
     version = serializers.IntegerField(help_text=_VERSION_HELP)
     on = serializers.DateField(required=False, allow_null=True, default=None,
                                help_text="When consent was withdrawn. " + _ON_HELP)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = api_text("Note", 1_000, multiline=True, required=False, allow_blank=True, default="")
 
 
 class _SentOutput(serializers.Serializer):
@@ -287,8 +293,9 @@ class InboxAcceptInput(serializers.Serializer):
 class InboxDeclineInput(serializers.Serializer):
     version = serializers.IntegerField(help_text=_VERSION_HELP)
     reason = CodeField(choices=DeclineReason.choices, allow_blank=True)
-    note = serializers.CharField(required=False, allow_blank=True, default="",
-                                 help_text="Required when the reason is `other`.")
+    note = api_text("Note", limits.NOTE, multiline=True,
+        required=False, allow_blank=True, default="",
+        help_text="Required when the reason is `other`.")
     on = serializers.DateField(required=False, allow_null=True, default=None,
                                help_text=_ON_HELP)
 
@@ -296,9 +303,10 @@ class InboxDeclineInput(serializers.Serializer):
 class InboxCloseInput(serializers.Serializer):
     version = serializers.IntegerField(help_text=_VERSION_HELP)
     outcome = CodeField(choices=ClosureOutcome.choices, allow_blank=True)
-    note = serializers.CharField(required=False, allow_blank=True, default="",
-                                 help_text="A short note for the referrer; required when the "
-                                 "outcome is `other`.")
+    note = api_text("Note for the referrer", limits.NOTE, multiline=True,
+        required=False, allow_blank=True, default="",
+        help_text="A short note for the referrer; required when the "
+        "outcome is `other`.")
     on = serializers.DateField(required=False, allow_null=True, default=None,
                                help_text="Default today; not before the last contact.")
 
@@ -311,7 +319,7 @@ class VcseContactLogInput(serializers.Serializer):
                            help_text="The support given, one or more; only for a contact "
                            "that was attended.")
     duration_minutes = serializers.IntegerField(required=False, allow_null=True, default=None)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = api_text("Note", 500, multiline=True, required=False, allow_blank=True, default="")
 
 
 class VcseContactOutput(serializers.ModelSerializer):
