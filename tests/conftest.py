@@ -8,6 +8,7 @@ from django.test.utils import setup_databases, teardown_databases
 from rest_framework.test import APIClient
 
 from pcns.db import owner_connection
+from tests.chromium import launched_browser
 from tests.factories import build_tenant
 
 
@@ -35,3 +36,9 @@ def tenant_b(db):
 def api():
     """An API client (authenticate it with ``api.force_authenticate(user)``)."""
     return APIClient()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium, one for the session (tests/chromium.py says why)."""
+    yield from launched_browser()

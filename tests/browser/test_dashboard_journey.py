@@ -52,7 +52,9 @@ def test_a_programme_manager_reads_one_pcns_4_week_wait_and_downloads_it(page, l
     with page.expect_download() as download_info:
         page.locator("#metric-RS01b ~ div").get_by_role("link", name="Download CSV").first.click()
     download = download_info.value
-    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
+    text = Path(download.path()).read_text(encoding="utf-8")
+    assert text.startswith("\ufeff"), "no byte-order mark: Excel would misread names"
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
     feb_mar = [(r["period"], r["dimension"], r["dimension label"], r["figure"]) for r in rows
                if r["period"] in ("2024-02", "2024-03")]
     assert feb_mar == [("2024-02", "pcn", pcn.name, "75"), ("2024-03", "pcn", pcn.name, "75")]

@@ -32,7 +32,6 @@ from django.urls import reverse
 from django_otp.oath import totp
 
 from pcns.roles import landing_url_name
-from tests.browser.conftest import CHROMIUM_ARGS, chromium_path
 from tests.factories import PASSWORD, ROLES
 
 pytestmark = pytest.mark.production
@@ -441,22 +440,6 @@ def test_a_signed_in_api_answer_is_not_stored(stack):
 
 
 # --------------------------------------------------------------------------- in Chromium
-
-
-@pytest.fixture(scope="module")
-def browser():
-    path = chromium_path()
-    if not path:
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail("Chromium is required (REQUIRE_BROWSER=1) but was not found")
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=path, headless=True,
-                                             args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 _RECORD_CSP_VIOLATIONS = """
