@@ -31,7 +31,7 @@ class SingleSignOnForm(forms.ModelForm):
     class Meta:
         model = SingleSignOn
         fields = ["enabled", "display_name", "issuer", "client_id", "client_secret", "scopes",
-                  "match_by_email"]
+                  "match_by_email", "two_factor_acr_values"]
 
     def clean_client_secret(self):
         secret = self.cleaned_data.get("client_secret", "")
@@ -56,7 +56,8 @@ class SingleSignOnAdmin(TenantScopedAdmin):
     list_display = ["display_name", "enabled", "issuer", "client_id", "match_by_email"]
     readonly_fields = ["current_secret", "redirect_uri"]
     fields = ["enabled", "display_name", "issuer", "client_id", "current_secret",
-              "client_secret", "scopes", "match_by_email", "redirect_uri"]
+              "client_secret", "scopes", "match_by_email", "two_factor_acr_values",
+              "redirect_uri"]
 
     @admin.display(description="current client secret")
     def current_secret(self, obj):

@@ -47,12 +47,24 @@ class SingleSignOn(TenantOwned):
         "when it equals the email of their membership here. Afterwards they match by subject.",
     )
 
+    two_factor_acr_values = models.CharField(
+        "assurance levels that count as two factors", max_length=300, blank=True,
+        help_text="Space-separated authentication context (acr) values. When the provider's ID "
+        "token names one of them (for NHS CIS2, a smartcard or authenticator level, e.g. "
+        "AAL3_ANY), the sign-in counts as two factors. Otherwise people who must use two "
+        "factors are asked for their authenticator app code after single sign-on.",
+    )
+
     class Meta:
         verbose_name = "single sign-on"
         verbose_name_plural = "single sign-on"
 
     def __str__(self) -> str:
         return f"{self.display_name} ({'on' if self.enabled else 'off'})"
+
+    def counts_as_two_factors(self, claims: dict) -> bool:
+        """Whether the provider says (in the ID token's ``acr``) it checked two factors."""
+        return str(claims.get("acr") or "") in self.two_factor_acr_values.split()
 
     def clean(self) -> None:
         if "openid" not in self.scopes.split():

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from pcns.accounts import oidc, services
+from pcns.accounts import oidc, services, two_factor
 from pcns.models import Tenant
 from pcns.tenancy import tenant_context, tenant_id_for_slug
 
@@ -74,7 +74,11 @@ def sso_callback(request: HttpRequest, tenant_slug: str) -> HttpResponse:
             tenant = sso.tenant if sso else Tenant.objects.get(pk=tenant_id)
             return _refused(request, tenant_name=tenant.name, refusal=refusal,
                             turned_off=sso is None)
-    # The identity provider did its own second factor (CIS2: smartcard or authenticator), so
-    # this counts as a strong sign-in and our own TOTP step is not asked for.
-    services.complete_sign_in(request, user=user, method="oidc")
-    return redirect("pcns:home")
+    if sso.counts_as_two_factors(claims):
+        # The provider says it checked two factors (CIS2: smartcard or authenticator app), so
+        # our own code is not asked for.
+        services.complete_sign_in(request, user=user, method=f"oidc (acr {claims['acr']})")
+        return redirect("pcns:home")
+    # Otherwise single sign-on is the first factor: anyone who must use two is asked for
+    # their authenticator app's code, as after a password.
+    return two_factor.begin_second_factor(request, user=user, method="oidc")

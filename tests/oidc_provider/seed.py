@@ -31,6 +31,7 @@ def main(redirect_uri: str, client_id: str, client_secret: str) -> None:
 USERS = {
     "clinician": "clinician@northtown.test",
     "lead": "team_lead@northtown.test",
+    "manager": "programme_manager@northtown.test",
     "stranger": "stranger@nowhere.test",
 }
 PASSWORD = "provider-password-1"

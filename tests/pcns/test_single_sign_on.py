@@ -122,6 +122,26 @@ def test_an_invited_member_signs_in_through_the_provider_and_the_audit_row_says_
         assert identity.subject == oidc_provider.subject("clinician")
 
 
+def test_a_programme_manager_is_asked_for_our_second_factor_unless_the_provider_vouches_for_two(
+    live_server, oidc_provider, tenant_a
+):
+    """The provider names its assurance level (acr AAL3_ANY); until the tenant says that level
+    counts as two factors, single sign-on is only the first."""
+    _use_provider(tenant_a, oidc_provider)
+    base = live_server.url
+    session, landing, _ = _sign_in_at_provider(base, "northtown", oidc_provider, "manager")
+    assert landing.url == base + reverse("pcns:two-factor-set-up")
+    assert _audit(tenant_a, action="sign_in", actor=tenant_a.programme_manager) == []
+    home = session.get(base + reverse("pcns:home-programme"), allow_redirects=False)
+    assert home.status_code == 302 and "/sign-in/" in home.headers["Location"]
+
+    _use_provider(tenant_a, oidc_provider, two_factor_acr_values="AAL2_OR_ABOVE AAL3_ANY")
+    _, landing, _ = _sign_in_at_provider(base, "northtown", oidc_provider, "manager")
+    assert landing.url == base + reverse("pcns:home-programme")
+    signed_in = _audit(tenant_a, action="sign_in", actor=tenant_a.programme_manager)
+    assert [event.note for event in signed_in] == ["oidc (acr AAL3_ANY)"]
+
+
 def test_once_linked_a_member_signs_in_by_subject_even_after_email_matching_is_turned_off(
     live_server, oidc_provider, tenant_a
 ):
