@@ -47,13 +47,16 @@ def shown(value: Any) -> str:
         return "; ".join(shown(item) for item in value)
     if isinstance(value, dict):
         return "; ".join(f"{key}: {shown(item)}" for key, item in value.items())
-    if isinstance(value, str) and _DATE.fullmatch(value):
-        return dt.date.fromisoformat(value).strftime("%d/%m/%Y")
-    if isinstance(value, str) and _DATETIME.fullmatch(value):
-        moment = dt.datetime.fromisoformat(value)
-        if timezone.is_aware(moment):
-            moment = timezone.localtime(moment)
-        return moment.strftime("%d/%m/%Y %H:%M")
+    try:
+        if isinstance(value, str) and _DATE.fullmatch(value):
+            return dt.date.fromisoformat(value).strftime("%d/%m/%Y")
+        if isinstance(value, str) and _DATETIME.fullmatch(value):
+            moment = dt.datetime.fromisoformat(value)
+            if timezone.is_aware(moment):
+                moment = timezone.localtime(moment)
+            return moment.strftime("%d/%m/%Y %H:%M")
+    except ValueError:  # free text that only looks like a date ("2024-02-30")
+        pass
     return str(value)
 
 

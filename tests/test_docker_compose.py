@@ -64,3 +64,10 @@ def test_every_referenced_volume_and_service_is_declared():
             if not source.startswith((".", "/")):
                 assert source in compose["volumes"], f"{name} mounts undeclared {source}"
         assert "image" in service or "build" in service, f"{name} has no image"
+
+
+def test_gunicorn_is_published_on_loopback_only_behind_the_tls_proxy():
+    """Production trusts one proxy's X-Forwarded-For (TRUSTED_PROXY_HOPS=1): a client reaching
+    gunicorn directly could forge its address and slip past the per-address sign-in limit."""
+    ports = _compose()["services"]["web"]["ports"]
+    assert ports and all(str(port).startswith("127.0.0.1:") for port in ports)

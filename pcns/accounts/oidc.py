@@ -18,7 +18,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from authlib.integrations.base_client import OAuthError
+from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.django_client import DjangoIntegration, DjangoOAuth2App
 from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
@@ -101,7 +101,8 @@ def authorisation_redirect_url(
     try:
         _metadata(client, sso)
         created = client.create_authorization_url(redirect_uri)
-    except (RequestException, ValueError, OAuthError) as error:
+    except (RequestException, ValueError, KeyError, RuntimeError, AuthlibBaseError) as error:
+        # Unreachable, or a discovery document without what we need (keys, endpoints).
         log.warning("single sign-on: provider unreachable for tenant %s: %s",
                     sso.tenant.slug, type(error).__name__)
         raise SignOnRefused("provider unreachable") from error
@@ -138,7 +139,7 @@ def verify_id_token(
         )
     except (JoseError, ValueError) as error:
         raise SignOnRefused(f"ID token refused: {type(error).__name__}") from error
-    except (RequestException, OAuthError) as error:
+    except (RequestException, KeyError, RuntimeError, AuthlibBaseError) as error:
         raise SignOnRefused("provider unreachable") from error
     return dict(claims)
 
@@ -162,7 +163,7 @@ def claims_from_callback(request: HttpRequest, *, sso: SingleSignOn) -> dict[str
         token = client.fetch_access_token(
             code=code, redirect_uri=saved["redirect_uri"], code_verifier=saved["code_verifier"]
         )
-    except (RequestException, OAuthError, ValueError) as error:
+    except (RequestException, ValueError, KeyError, RuntimeError, AuthlibBaseError) as error:
         raise SignOnRefused(f"code exchange failed: {type(error).__name__}") from error
     return verify_id_token(sso=sso, token=token, nonce=saved["nonce"], client=client)
 

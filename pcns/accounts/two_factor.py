@@ -138,6 +138,9 @@ def begin_second_factor(
         stage = "set-up"
     else:
         return finish_sign_in(request, user=user, method=method, next_url=next_url)
+    # A new session key for the pending sign-in: a session id planted before the password
+    # step (session fixation) must not be the one that later holds the signed-in user.
+    request.session.cycle_key()
     request.session[PENDING_KEY] = {
         "user_id": str(user.pk), "method": method, "next": next_url, "stage": stage,
         "started": time.time(), "attempts": 0,

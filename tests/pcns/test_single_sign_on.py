@@ -487,3 +487,38 @@ def test_an_unreachable_provider_gives_a_clear_page_not_an_error(client, tenant_
 
     assert response.status_code == 403
     assert "could not be reached" in response.content.decode()
+
+
+def test_a_provider_whose_discovery_document_lacks_its_keys_gives_the_same_clear_page(
+    client, tenant_a
+):
+    """A discovery document without jwks_uri or endpoints is refused, not a server error."""
+    import http.server
+    import json
+    import threading
+
+    class Discovery(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = json.dumps({"issuer": issuer}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Discovery)
+    issuer = f"http://127.0.0.1:{server.server_address[1]}/o"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with tenant_context(tenant_a.tenant.pk):
+            SingleSignOn.objects.filter(tenant=tenant_a.tenant).update(enabled=True, issuer=issuer)
+        response = client.get(reverse("pcns:sso-start", args=["northtown"]))
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert response.status_code == 403
+    assert "could not be reached" in response.content.decode()

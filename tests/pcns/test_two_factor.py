@@ -369,3 +369,22 @@ def test_the_demo_sign_in_printout_says_whether_demo_accounts_skip_it(
     settings.TWO_FACTOR_DEMO_SKIP = skip
     call_command("demo_signins")
     assert expected in capsys.readouterr().out
+
+
+def test_the_password_step_gives_the_pending_sign_in_a_new_session_key(client, tenant_a, settings):
+    """A session id planted before sign-in (session fixation) is not the one that goes on to
+    hold the pending sign-in, nor the signed-in session after the code."""
+    give_totp_device(tenant_a.programme_manager)
+    planted = client.session
+    planted["planted"] = True
+    planted.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = planted.session_key
+
+    _password(client, tenant_a.programme_manager)
+
+    pending_key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert pending_key != planted.session_key
+    _code(client, code_for(tenant_a.programme_manager))
+    assert _signed_in(client)
+    assert client.cookies[settings.SESSION_COOKIE_NAME].value not in {planted.session_key,
+                                                                       pending_key}

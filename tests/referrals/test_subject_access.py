@@ -212,3 +212,10 @@ def test_only_tenant_administrators_may_answer_one(client, tenant_a, subject, na
 def test_another_tenants_administrator_gets_404(client, tenant_a, tenant_b, subject, name):
     client.force_login(tenant_b.tenant_admin)
     assert client.get(reverse(name, args=[subject.pk])).status_code == 404
+
+
+def test_free_text_that_only_looks_like_a_date_is_printed_as_written():
+    from referrals.subject_access_views import shown
+
+    assert shown("2024-02-30") == "2024-02-30"
+    assert shown("2024-02-29") == "29/02/2024"
