@@ -36,9 +36,11 @@ class SignInForm(forms.Form):
         if not email or not password:
             return cleaned
         address = throttle.client_address(self.request)
-        # Failures count against an account only if the email belongs to a real user.
+        # A real user's failures count against their account. A made-up email's count against
+        # that email alone: it can lock no real account, and it is locked after as many tries,
+        # so the answers do not tell which emails have accounts.
         known = User.objects.filter(email=email.lower()).first()
-        user_id = known.pk if known else None
+        user_id = known.pk if known else throttle.unknown_email_id(email)
         lockout = throttle.lockout(user_id=user_id, address=address)
         if lockout is not None:
             if known is not None:

@@ -1,8 +1,9 @@
 """Counting failed sign-ins, per account and per client address, in the cache (Redis).
 
-- Per account: failures are counted only for emails of real users (by user id), so nobody can
-  lock a real account by typing made-up emails, and ``SIGN_IN_MAX_FAILURES`` of them lock that
-  account only.
+- Per account: failures are counted by user id for emails of real users, so nobody can lock a
+  real account by typing made-up emails, and ``SIGN_IN_MAX_FAILURES`` of them lock that account
+  only. A made-up email is counted under a hash of itself (``unknown_email_id``) and locked the
+  same way, so the answers never tell which emails have accounts.
 - Per client address: a much higher limit (``SIGN_IN_MAX_FAILURES_PER_ADDRESS``), so a whole
   office behind one NAT is not shut out by a few typos, while one address cannot try passwords
   against every account.
@@ -15,6 +16,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -49,6 +51,11 @@ def client_address(request: HttpRequest) -> str:
     if len(forwarded) < hops:
         return remote
     return forwarded[-hops][:100]
+
+
+def unknown_email_id(email: str) -> str:
+    """What a made-up email's failures are counted under (a hash: no email in the cache)."""
+    return "unknown-" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
 
 
 def _account_key(user_id) -> str:

@@ -59,6 +59,19 @@ def test_five_failures_for_unknown_emails_leave_a_real_user_able_to_sign_in(clie
     assert _sign_in(client, tenant_a.clinician.email)["Location"] == reverse("pcns:home")
 
 
+def test_an_unknown_email_is_answered_exactly_as_a_real_one_so_accounts_cannot_be_listed(
+    client, tenant_a
+):
+    """Six wrong passwords for a made-up email get the same answers as for a real account
+    (locked after five), so the answers do not say which emails have accounts."""
+    def answers(email):
+        return [_sign_in(client, email, "guess").content.decode().count("Too many failed")
+                for _ in range(6)]
+
+    assert answers("made-up@example.test") == answers(tenant_a.clinician.email) == [0] * 5 + [1]
+    assert _sign_in(client, tenant_a.team_lead.email)["Location"] == reverse("pcns:home")
+
+
 def test_many_failures_from_one_address_lock_that_address_only(client, tenant_a, settings):
     settings.TRUSTED_PROXY_HOPS = 1
     settings.SIGN_IN_MAX_FAILURES_PER_ADDRESS = 8
