@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
+import smtplib
 import uuid
 
 from django.conf import settings
@@ -24,6 +26,8 @@ from django.utils.formats import date_format
 from pcns.models import AuditAction, Invitation, Membership, User
 from pcns.services import audit_record
 from pcns.tenancy import require_tenant_id, tenant_context
+
+logger = logging.getLogger(__name__)
 
 #: Shown wherever an email address belongs to an account this place may not use (another
 #: place's member of staff, or a platform account). It must not say why or where.
@@ -108,6 +112,16 @@ def invitation_send(*, user: User, actor: User) -> Invitation:
 def _email_invitation(*, email: str, token: str, place: str, expires_at: dt.datetime) -> None:
     link = settings.SITE_URL + reverse("pcns:invitation-open", args=[token])
     until = date_format(timezone.localtime(expires_at), "j F Y, H:i")
+    try:
+        _send_invitation(email=email, link=link, place=place, until=until)
+    except (smtplib.SMTPException, OSError) as error:
+        # The invitation is saved and audited; the administrator can send it again. The mail
+        # relay being down must not turn their save into a server error.
+        logger.error("An invitation email could not be sent (%s): send the invitation again "
+                     "from the staff list once the mail relay works.", type(error).__name__)
+
+
+def _send_invitation(*, email: str, link: str, place: str, until: str) -> None:
     send_mail(
         subject="Set your password for Community mental health",
         message=(

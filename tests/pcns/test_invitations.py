@@ -330,3 +330,24 @@ def test_a_platform_superuser_outside_any_tenant_keeps_djangos_password_fields(c
     assert 'name="password1"' in body
     assert "send_invitations" not in client.get(
         reverse("admin:pcns_user_changelist")).content.decode()
+
+
+def test_a_mail_relay_that_is_down_leaves_the_invitation_saved_and_no_server_error(
+    tenant_a, settings, django_capture_on_commit_callbacks, caplog
+):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", closed_port
+    user = new_staff(tenant_a)
+
+    with django_capture_on_commit_callbacks(execute=True), tenant_context(tenant_a.tenant.pk):
+        invitation_send(user=user, actor=tenant_a.tenant_admin)
+
+    with tenant_context(tenant_a.tenant.pk):
+        assert Invitation.objects.filter(user=user, accepted_at__isnull=True).count() == 1
+    assert "invitation email could not be sent" in caplog.text
+    assert user.email not in caplog.text
