@@ -14,6 +14,7 @@ refused, with an audit row in that tenant.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -144,11 +145,22 @@ def verify_id_token(
     return dict(claims)
 
 
+def sign_on_started(request: HttpRequest, *, tenant_slug: str) -> bool:
+    """Whether this browser started a single sign-on to the tenant (holds a saved state).
+
+    A callback from a browser that never started is someone else's request, not a person trying
+    to sign in: it is logged but not written to the tenant's audit log, so nobody can fill that
+    log from outside."""
+    prefix = f"_state_sso-{tenant_slug}_"
+    return any(key.startswith(prefix) for key in request.session.keys())  # noqa: SIM118
+
+
 def claims_from_callback(request: HttpRequest, *, sso: SingleSignOn) -> dict[str, Any]:
     """Check the callback's state, exchange the code (with the PKCE verifier) and return the
     verified ID token's claims."""
     if request.GET.get("error"):
-        raise SignOnRefused(f"provider said {request.GET['error'][:40]}")
+        # An OAuth error code (RFC 6749: letters and underscores), never free text.
+        raise SignOnRefused(f"provider said {re.sub(r'[^a-z_]', '', request.GET['error'])[:40]}")
     if request.GET.get("iss") and request.GET["iss"] != sso.issuer:
         raise SignOnRefused("response from another issuer")  # RFC 9207 mix-up defence
     state, code = request.GET.get("state"), request.GET.get("code")

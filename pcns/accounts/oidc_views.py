@@ -64,13 +64,18 @@ def sso_callback(request: HttpRequest, tenant_slug: str) -> HttpResponse:
     tenant_id = _tenant_id_or_404(tenant_slug)
     with tenant_context(tenant_id):
         sso = oidc.enabled_sso(tenant_id)
+        started = oidc.sign_on_started(request, tenant_slug=tenant_slug)
         try:
             if sso is None:
                 raise oidc.SignOnRefused("single sign-on turned off")
             claims = oidc.claims_from_callback(request, sso=sso)
             user = oidc.sso_match(sso=sso, claims=claims)
         except oidc.SignOnRefused as refusal:
-            oidc.sso_refusal_record(sso=sso, refusal=refusal)
+            if started:
+                oidc.sso_refusal_record(sso=sso, refusal=refusal)
+            else:
+                oidc.log.info("single sign-on callback with no sign-on started in this "
+                              "browser: %s", refusal.reason)
             tenant = sso.tenant if sso else Tenant.objects.get(pk=tenant_id)
             return _refused(request, tenant_name=tenant.name, refusal=refusal,
                             turned_off=sso is None)

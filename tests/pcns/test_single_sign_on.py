@@ -522,3 +522,18 @@ def test_a_provider_whose_discovery_document_lacks_its_keys_gives_the_same_clear
 
     assert response.status_code == 403
     assert "could not be reached" in response.content.decode()
+
+
+def test_a_callback_from_a_browser_that_never_started_is_logged_not_audited(
+    client, tenant_a, tenant_b
+):
+    """Nobody can fill a tenant's audit log from outside by calling the callback."""
+    with tenant_context(tenant_a.tenant.pk):
+        SingleSignOn.objects.filter(tenant=tenant_a.tenant).update(enabled=True)
+    callback = reverse("pcns:sso-callback", args=["northtown"])
+    for query in ("", "?error=access_denied", "?state=made-up&code=made-up",
+                  "?error=" + "x" * 200):
+        assert client.get(callback + query).status_code == 403
+    assert client.get(reverse("pcns:sso-callback", args=["southvale"])).status_code == 403
+    assert _audit(tenant_a, action="sign_in_refused") == []
+    assert _audit(tenant_b, action="sign_in_refused") == []
