@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "pcns.audit.AuditReadsMiddleware",
     "pcns.middleware.SignInRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "pcns.accounts.middleware.TwoFactorsStillSatisfiedMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
 ]

@@ -82,7 +82,8 @@ def sso_callback(request: HttpRequest, tenant_slug: str) -> HttpResponse:
     if sso.counts_as_two_factors(claims):
         # The provider says it checked two factors (CIS2: smartcard or authenticator app), so
         # our own code is not asked for.
-        services.complete_sign_in(request, user=user, method=f"oidc (acr {claims['acr']})")
+        services.complete_sign_in(request, user=user, method=f"oidc (acr {claims['acr']})",
+                                  two_factors=True)
         return redirect("pcns:home")
     # Otherwise single sign-on is the first factor: anyone who must use two is asked for
     # their authenticator app's code, as after a password.

@@ -11,13 +11,21 @@ from pcns.models import AuditAction, User
 from pcns.services import audit_record
 from pcns.tenancy import activate_for_request
 
+#: Whether the session began with two factors; pcns.accounts.middleware ends a session that
+#: began with one once two are required of its user (a new role, or the place's setting).
+TWO_FACTORS_KEY = "signed_in_with_two_factors"
 
-def complete_sign_in(request: HttpRequest, *, user: User, method: str) -> None:
+
+def complete_sign_in(
+    request: HttpRequest, *, user: User, method: str, two_factors: bool = False
+) -> None:
     """Start the session for ``user`` and record the sign-in (``method`` goes in the audit note).
 
-    Call only once every factor the user needs has been checked.
+    Call only once every factor the user needs has been checked; ``two_factors`` says whether
+    two were.
     """
     auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session[TWO_FACTORS_KEY] = two_factors
     membership = activate_for_request(request, user)
     if membership is not None:
         with transaction.atomic():

@@ -133,11 +133,12 @@ def begin_second_factor(
         if demo_may_skip(user):
             return finish_sign_in(
                 request, user=user, method=f"{method} (demo account: second factor skipped)",
-                next_url=next_url,
+                next_url=next_url, two_factors=True,  # local settings only
             )
         stage = "set-up"
     else:
-        return finish_sign_in(request, user=user, method=method, next_url=next_url)
+        return finish_sign_in(request, user=user, method=method, next_url=next_url,
+                              two_factors=False)
     # A new session key for the pending sign-in: a session id planted before the password
     # step (session fixation) must not be the one that later holds the signed-in user.
     request.session.cycle_key()
@@ -191,11 +192,11 @@ def abandon(request: HttpRequest) -> None:
 
 
 def finish_sign_in(
-    request: HttpRequest, *, user: User, method: str, next_url: str = ""
+    request: HttpRequest, *, user: User, method: str, next_url: str = "", two_factors: bool
 ) -> HttpResponse:
     """Every factor is checked: start the session and go on."""
     abandon(request)
-    services.complete_sign_in(request, user=user, method=method)
+    services.complete_sign_in(request, user=user, method=method, two_factors=two_factors)
     throttle.clear_account(user_id=user.pk)
     return redirect(next_url or "pcns:home")
 

@@ -94,7 +94,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
             if kind is not None:
                 return two_factor.finish_sign_in(
                     request, user=item.user, method=f"{item.method}+{kind}",
-                    next_url=item.next_url,
+                    next_url=item.next_url, two_factors=True,
                 )
             if two_factor.count_wrong_code(request, item, kind=two_factor.code_kind(code)):
                 return _sign_in_again(request, TOO_MANY_CODES)
@@ -132,7 +132,7 @@ def two_factor_set_up(request: HttpRequest) -> HttpResponse:
             next_url = reverse("pcns:account")
             if item is not None:
                 two_factor.finish_sign_in(request, user=user, method=f"{item.method}+totp",
-                                          next_url=item.next_url)
+                                          next_url=item.next_url, two_factors=True)
                 next_url = item.next_url or reverse("pcns:home")
             request.session.pop(two_factor.SETUP_DEVICE_KEY, None)
             two_factor.show_codes_once(request, codes, next_url)

@@ -388,3 +388,30 @@ def test_the_password_step_gives_the_pending_sign_in_a_new_session_key(client, t
     assert _signed_in(client)
     assert client.cookies[settings.SESSION_COOKIE_NAME].value not in {planted.session_key,
                                                                        pending_key}
+
+
+def test_a_password_only_session_ends_once_the_place_asks_two_factors_of_everyone(
+    client, tenant_a
+):
+    assert _password(client, tenant_a.clinician)["Location"] == reverse("pcns:home")
+    assert client.get(reverse("pcns:home-clinician")).status_code == 200
+
+    with tenant_context(tenant_a.tenant.pk):
+        Tenant.objects.filter(pk=tenant_a.tenant.pk).update(require_two_factor=True)
+    response = client.get(reverse("pcns:home-clinician"))
+
+    assert response.status_code == 302 and response["Location"] == reverse("pcns:sign-in")
+    assert not _signed_in(client)
+    assert "now asks you to sign in with two factors" in client.get(
+        reverse("pcns:sign-in")).content.decode()
+    assert [e.note for e in _audit(tenant_a, action="sign_in_security")] == [
+        "signed out: two factors now required"]
+
+
+def test_a_session_that_began_with_two_factors_carries_on(client, tenant_a):
+    give_totp_device(tenant_a.clinician)
+    _password(client, tenant_a.clinician)
+    _code(client, code_for(tenant_a.clinician))
+    with tenant_context(tenant_a.tenant.pk):
+        Tenant.objects.filter(pk=tenant_a.tenant.pk).update(require_two_factor=True)
+    assert client.get(reverse("pcns:home-clinician")).status_code == 200
