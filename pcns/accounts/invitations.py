@@ -136,26 +136,34 @@ def _send_invitation(*, email: str, link: str, place: str, until: str) -> None:
     )
 
 
-def _tenant_for_token(token: str) -> uuid.UUID | None:
-    """The tenant of the invitation with this token, asked through a narrow SECURITY DEFINER
-    function: the invited person has no tenant context yet, and row-level security hides
-    every invitation until they do."""
-    if not token or len(token) > 100:
+def _tenant_for_digest(digest: str) -> uuid.UUID | None:
+    """The tenant of the invitation whose token has this hash, asked through a narrow SECURITY
+    DEFINER function: the invited person has no tenant context yet, and row-level security
+    hides every invitation until they do."""
+    if not digest or len(digest) != 64:
         return None
     with connection.cursor() as cursor:
-        cursor.execute("SELECT app_invitation_tenant_id(%s)", [token_hash(token)])
+        cursor.execute("SELECT app_invitation_tenant_id(%s)", [digest])
         row = cursor.fetchone()
     return row[0] if row else None
 
 
 def invitation_for_token(*, token: str) -> Invitation:
     """The invitation this token opens, with its user, or InvitationRefused saying why not."""
-    tenant_id = _tenant_for_token(token)
+    if not token or len(token) > 100:
+        raise InvitationRefused("not_valid")
+    return invitation_for_digest(digest=token_hash(token))
+
+
+def invitation_for_digest(*, digest: str) -> Invitation:
+    """The invitation whose token has this hash (what the session keeps between the link and
+    the password form, so no usable token is stored anywhere)."""
+    tenant_id = _tenant_for_digest(digest)
     if tenant_id is None:
         raise InvitationRefused("not_valid")
     with tenant_context(tenant_id):
         invitation = (Invitation.objects.select_related("user")
-                      .filter(token_hash=token_hash(token)).first())
+                      .filter(token_hash=digest).first())
         if invitation is None:
             raise InvitationRefused("not_valid")
         _check_usable(invitation)

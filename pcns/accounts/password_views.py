@@ -24,9 +24,10 @@ from pcns.accounts.password_forms import (
     password_hint,
 )
 
-#: The invitation token moves from the link into the session, so that the page the person
-#: types their password on (and any address it leaks from) has no token in its URL.
-INVITATION_SESSION_KEY = "_invitation_token"
+#: The invitation moves from the link into the session, so that the page the person types their
+#: password on (and any address it leaks from) has no token in its URL. The session keeps only
+#: the token's hash, as the database does: a copy of the sessions table opens no invitation.
+INVITATION_SESSION_KEY = "_invitation_token_hash"
 
 SET_MESSAGE = "Your password has been set. Sign in with your email address and new password."
 
@@ -35,7 +36,7 @@ SET_MESSAGE = "Your password has been set. Sign in with your email address and n
 @never_cache
 @sensitive_variables("token")
 def invitation_open(request: HttpRequest, token: str) -> HttpResponse:
-    request.session[INVITATION_SESSION_KEY] = token
+    request.session[INVITATION_SESSION_KEY] = invitations.token_hash(token[:100])
     return redirect("pcns:invitation-set-password")
 
 
@@ -45,8 +46,8 @@ def invitation_open(request: HttpRequest, token: str) -> HttpResponse:
 @never_cache
 def invitation_set_password(request: HttpRequest) -> HttpResponse:
     try:
-        invitation = invitations.invitation_for_token(
-            token=request.session.get(INVITATION_SESSION_KEY, "")
+        invitation = invitations.invitation_for_digest(
+            digest=request.session.get(INVITATION_SESSION_KEY, "")
         )
     except invitations.InvitationRefused as refused:
         return render(request, "accounts/invitation_refused.jinja",

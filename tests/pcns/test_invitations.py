@@ -351,3 +351,14 @@ def test_a_mail_relay_that_is_down_leaves_the_invitation_saved_and_no_server_err
         assert Invitation.objects.filter(user=user, accepted_at__isnull=True).count() == 1
     assert "invitation email could not be sent" in caplog.text
     assert user.email not in caplog.text
+
+
+def test_the_session_keeps_only_the_tokens_hash_between_the_link_and_the_form(
+        client, tenant_a, django_capture_on_commit_callbacks):
+    """A copy of the sessions table (a backup, say) must not open an invitation."""
+    link = invite(tenant_a, new_staff(tenant_a), django_capture_on_commit_callbacks)
+    token = link.rstrip("/").rsplit("/", 1)[-1]
+    assert open_link(client, link).status_code == 200
+    stored = "".join(str(value) for value in client.session.values())
+    assert token not in stored
+    assert hashlib.sha256(token.encode()).hexdigest() in stored
