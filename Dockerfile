@@ -18,4 +18,5 @@ RUN DJANGO_SECRET_KEY=collectstatic-only-$(python -c "print('x'*60)") \
 RUN useradd --system --uid 10001 app
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", \
+     "--logger-class", "config.gunicorn_logging.SecretPathsMaskedLogger"]

@@ -71,3 +71,8 @@ def test_gunicorn_is_published_on_loopback_only_behind_the_tls_proxy():
     gunicorn directly could forge its address and slip past the per-address sign-in limit."""
     ports = _compose()["services"]["web"]["ports"]
     assert ports and all(str(port).startswith("127.0.0.1:") for port in ports)
+
+
+def test_the_web_process_masks_secret_links_in_its_access_log():
+    command = _compose()["services"]["web"]["command"]
+    assert "config.gunicorn_logging.SecretPathsMaskedLogger" in command

@@ -201,7 +201,8 @@ def stack():
         with log.open("w") as out:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
-                 "--workers", "2", "--access-logfile", "-", "--error-logfile", "-"],
+                 "--workers", "2", "--access-logfile", "-", "--error-logfile", "-",
+                 "--logger-class", "config.gunicorn_logging.SecretPathsMaskedLogger"],
                 cwd=ROOT, env=web_env, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
@@ -510,3 +511,12 @@ def test_a_clinician_signs_in_and_opens_a_care_record_in_chromium(page, problems
     assert "no-store" in opened.value.headers["cache-control"]
     page.get_by_role("heading", level=1).wait_for()
     assert problems == []
+
+
+def test_the_access_log_keeps_no_invitation_or_password_reset_secret(stack):
+    visitor = Visitor(stack)
+    visitor.get("/invitation/secret-invitation-token-1234/")
+    visitor.get("/password-reset/MQ/secret-reset-token-5678/")
+    log = stack.log.read_text()
+    assert "/invitation/***" in log and "/password-reset/***" in log
+    assert "secret-invitation-token" not in log and "secret-reset-token" not in log
