@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.db import transaction
@@ -10,6 +12,8 @@ from django.http import HttpRequest
 from pcns.models import AuditAction, User
 from pcns.services import audit_record
 from pcns.tenancy import activate_for_request
+
+security_log = logging.getLogger("pcns.security")
 
 #: Whether the session began with two factors; pcns.accounts.middleware ends a session that
 #: began with one once two are required of its user (a new role, or the place's setting).
@@ -30,6 +34,10 @@ def complete_sign_in(
     if membership is not None:
         with transaction.atomic():
             audit_record(actor=user, action=AuditAction.SIGN_IN, target=user, note=method)
+    else:
+        # A platform account belongs to no tenant, so no tenant's audit log can hold this;
+        # the security log does (the account id, never a name or email).
+        security_log.warning("platform account %s signed in (%s)", user.pk, method)
 
 
 def sign_out(request: HttpRequest) -> None:

@@ -415,3 +415,16 @@ def test_a_session_that_began_with_two_factors_carries_on(client, tenant_a):
     with tenant_context(tenant_a.tenant.pk):
         Tenant.objects.filter(pk=tenant_a.tenant.pk).update(require_two_factor=True)
     assert client.get(reverse("pcns:home-clinician")).status_code == 200
+
+
+def test_a_platform_accounts_sign_in_is_in_the_security_log(client, db, caplog):
+    from pcns.models import User
+
+    admin = User.objects.create_superuser("platform@example.test", PASSWORD)
+    give_totp_device(admin)
+    _password(client, admin)
+    with caplog.at_level("WARNING", logger="pcns.security"):
+        _code(client, code_for(admin))
+    assert _signed_in(client)
+    assert f"platform account {admin.pk} signed in (password+totp)" in caplog.text
+    assert admin.email not in caplog.text
