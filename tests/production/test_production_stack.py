@@ -517,6 +517,12 @@ def test_the_access_log_keeps_no_invitation_or_password_reset_secret(stack):
     visitor = Visitor(stack)
     visitor.get("/invitation/secret-invitation-token-1234/")
     visitor.get("/password-reset/MQ/secret-reset-token-5678/")
+    # A worker writes its access line just after answering: wait for both lines.
+    deadline = time.monotonic() + 30
     log = stack.log.read_text()
+    while not ('"GET /invitation/' in log and '"GET /password-reset/' in log) and \
+            time.monotonic() < deadline:
+        time.sleep(0.1)
+        log = stack.log.read_text()
     assert "/invitation/***" in log and "/password-reset/***" in log
     assert "secret-invitation-token" not in log and "secret-reset-token" not in log
