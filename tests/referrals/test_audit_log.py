@@ -177,3 +177,19 @@ def test_the_csv_has_a_byte_order_mark_names_and_no_live_formula_and_is_audited(
     exports = _events(tenant_a, actor=tenant_a.tenant_admin, action="export",
                       target_type="audit_log")
     assert [e.note for e in exports] == ["audit log CSV by person"]
+
+
+def test_another_tenants_person_is_not_found_by_nhs_number_nor_their_staff_by_name(
+        client, tenant_a, tenant_b):
+    theirs = _in_care(tenant_b)
+    client.force_login(tenant_b.clinician)
+    client.get(reverse("caseload:record", args=[theirs.pk]))
+    client.force_login(tenant_a.tenant_admin)
+    response = client.post(reverse("referrals:audit-log"),
+                           {"nhs_number": theirs.person.nhs_number})
+    assert response.status_code == 400
+    assert b"No one with this NHS number is recorded here." in response.content
+    by_user = client.get(reverse("referrals:audit-log"), {"user": tenant_b.clinician.email})
+    assert theirs.person.family_name not in by_user.content.decode()
+    assert tenant_b.clinician.email not in by_user.content.decode().replace(
+        f'value="{tenant_b.clinician.email}"', "")
