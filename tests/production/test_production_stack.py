@@ -526,3 +526,14 @@ def test_the_access_log_keeps_no_invitation_or_password_reset_secret(stack):
         log = stack.log.read_text()
     assert "/invitation/***" in log and "/password-reset/***" in log
     assert "secret-invitation-token" not in log and "secret-reset-token" not in log
+
+
+def test_an_administrator_searches_the_audit_log_under_production_settings(stack):
+    visitor = Visitor(stack)
+    answer = sign_in(visitor, _email("tenant_admin"))
+    assert answer.status == 302
+    page = visitor.get(reverse("referrals:audit-log") + f"?user={_email('clinician')}")
+    assert page.status == 200 and "<h1" in page.text
+    assert "no-store" in page.header("Cache-Control")
+    csv_answer = visitor.get(reverse("referrals:audit-log-csv") + f"?user={_email('clinician')}")
+    assert csv_answer.status == 200 and csv_answer.body.startswith("\ufeff".encode())
