@@ -1,10 +1,12 @@
 from django.urls import path
 
-from caseload.views import caseloads, outcomes, plans, record
+from caseload.views import caseloads, home, outcomes, plans, record
 
 app_name = "caseload"
 
 urlpatterns = [
+    path("home/clinician/", home.home_clinician, name="home-clinician"),
+    path("home/team-lead/", home.home_team_lead, name="home-team-lead"),
     path("caseload/", caseloads.my_caseload, name="mine"),
     path("teams/<uuid:team_id>/caseload/", caseloads.team_caseload, name="team"),
     path("referrals/<uuid:referral_id>/care/", record.care_record, name="record"),

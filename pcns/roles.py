@@ -22,9 +22,9 @@ ADMIN_ROLES = frozenset({Role.TENANT_ADMIN})
 def landing_url_name(role: str) -> str:
     """The URL name of the page a role lands on after signing in."""
     if role in LEAD_ROLES:
-        return "pcns:home-team-lead"
+        return "caseload:home-team-lead"
     if role in CLINICAL_ROLES:
-        return "pcns:home-clinician"
+        return "caseload:home-clinician"
     if role in VCSE_ROLES:
         return "pcns:home-vcse"
     if role in PRACTICE_ROLES:

@@ -19,8 +19,6 @@ urlpatterns = [
     path("signed-out/", account_views.signed_out, name="signed-out"),
     path("", include("pcns.accounts.oidc_urls")),
     path("", include("pcns.accounts.password_urls")),
-    path("home/clinician/", views.home_clinician, name="home-clinician"),
-    path("home/team-lead/", views.home_team_lead, name="home-team-lead"),
     path("home/vcse/", views.home_vcse, name="home-vcse"),
     path("home/practice/", views.home_practice, name="home-practice"),
     path("home/programme/", views.home_programme, name="home-programme"),

@@ -7,7 +7,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import loader
-from django.urls import reverse
 
 from pcns import permissions, presenters, selectors
 from pcns.models import OrganisationKind, TeamKind
@@ -38,30 +37,6 @@ def _my_team_summaries(request: HttpRequest) -> list[dict]:
         members = list(selectors.team_members(team))
         summaries.append(presenters.team_summary(team, members))
     return summaries
-
-
-def home_clinician(request: HttpRequest) -> HttpResponse:
-    _require(permissions.can_view_clinician_home(request.user))
-    return render(
-        request,
-        "pcns/home_clinician.jinja",
-        {"teams": _my_team_summaries(request), "employer": request.membership.employer.name},
-    )
-
-
-def home_team_lead(request: HttpRequest) -> HttpResponse:
-    _require(permissions.can_view_team_lead_home(request.user))
-    teams = []
-    for team in selectors.team_list_for_user(request.user).filter(
-        memberships=request.membership
-    ):
-        members = list(selectors.team_members(team))
-        teams.append(
-            {"summary": presenters.team_summary(team, members),
-             "staff": presenters.staff_rows(members),
-             "mdt_href": reverse("referrals:mdt-list", args=[team.pk])}
-        )
-    return render(request, "pcns/home_team_lead.jinja", {"teams": teams})
 
 
 def home_vcse(request: HttpRequest) -> HttpResponse:

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from caseload import permissions, presenters, selectors
+from caseload import duty, permissions, presenters, selectors
 from pcns.audit import audit_shown
 from referrals import permissions as referral_permissions
 
@@ -29,10 +29,16 @@ def team_caseload(request: HttpRequest, team_id) -> HttpResponse:
     team = selectors.team_led_by_user(request.user, team_id)
     if not permissions.can_view_team_caseload(request.user, team):
         raise PermissionDenied
-    referrals = list(selectors.team_caseload_referrals(team))
+    show = request.GET.get("show", "")
+    if show in duty.TEAM_LISTS:  # a list behind a figure of the lead's duty view
+        referrals = list(duty.team_list(team, show))
+    else:
+        show, referrals = "", list(selectors.team_caseload_referrals(team))
     audit_shown(request, referrals, note="team caseload")
     return render(request, "caseload/team.jinja", {
         "team": team,
+        "list_heading": duty.TEAM_LISTS.get(show, "Allocated referrals"),
+        "showing_all": not show,
         "members": presenters.team_caseload_rows(selectors.team_caseload(team)),
         "referrals": presenters.team_referral_rows(referrals),
         "unallocated": selectors.unallocated_count(team),

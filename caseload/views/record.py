@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from caseload import forms, permissions, presenters, selectors, services
+from caseload import duty, forms, permissions, presenters, selectors, services
 from caseload.codes import (
     CLINICAL_INTERVENTION_KINDS,
     AssessmentKind,
@@ -382,10 +382,12 @@ def risk_concern_new(request: HttpRequest, referral_id) -> HttpResponse:
 def risk_concerns(request: HttpRequest) -> HttpResponse:
     teams = list(selectors.teams_led_by(request.user))
     _require(bool(teams))
-    concerns = list(selectors.risk_concerns_for_lead(request.user)[:200])
+    concerns, team = duty.filter_concerns(selectors.risk_concerns_for_lead(request.user), teams,
+                                          request.GET)
+    concerns = list(concerns[:200])
     audit_shown(request, [(REFERRAL, c.referral_id) for c in concerns], note="risk concerns")
     return render(request, "caseload/risk_concerns.jinja", {
-        "teams": teams,
+        "teams": [team] if team else teams, "open_only": request.GET.get("status") == "open",
         "rows": presenters.concern_rows(
             concerns,
             may_acknowledge=lambda c: permissions.can_acknowledge_risk_concern(request.user, c)),

@@ -13,8 +13,8 @@ from tests.browser.journeys import serious_violations, sign_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LANDING = {
-    "clinician": ("pcns:home-clinician", "Your teams"),
-    "team_lead": ("pcns:home-team-lead", "Your teams"),
+    "clinician": ("caseload:home-clinician", "Your work"),
+    "team_lead": ("caseload:home-team-lead", "Duty view"),
     "vcse_worker": ("pcns:home-vcse", "Northtown Mind"),
     "gp": ("pcns:home-practice", "Northtown Surgery"),
     "programme_manager": ("pcns:home-programme", "Programme overview"),
@@ -56,5 +56,5 @@ def test_signing_out_from_the_header_ends_the_session(page, live_server, tenant_
     page.wait_for_url(re.compile(r".*/home/team-lead/$"))
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(re.compile(r".*/signed-out/$"))
-    page.goto(live_server.url + reverse("pcns:home-team-lead"))
+    page.goto(live_server.url + reverse("caseload:home-team-lead"))
     assert "/sign-in/" in page.url

@@ -49,6 +49,7 @@ NO_PERSON = {
     "reporting:": "figures, suppressed for small numbers where shared",
     "pcns:home": "the landing page of each role, below",
     "pcns:home-": "landing pages: teams, counts and links",
+    "caseload:home-team-lead": "the duty view: counts per team, each a link to a list",
     "pcns:sign-": "signing in and out", "pcns:signed-out": "signing out",
     "pcns:two-factor": "the second step of signing in",
     "pcns:two-factor-": "setting up or turning off one's own authenticator app",
@@ -98,6 +99,14 @@ def _world(cast: Cast) -> dict:
         referral_services.referral_decide(referral=mdt, actor=cast.team_lead,
                                           version=mdt.version, decision="mdt",
                                           note="Discuss at the MDT")
+    # On the clinician's home: waiting over 4 weeks, nothing recorded yet.
+    longest = make_referral(cast, received_on=timezone.localdate() - dt.timedelta(days=40))
+    with tenant_context(cast.tenant.pk):
+        longest = referral_services.referral_accept(referral=longest, actor=cast.team_lead,
+                                                    version=longest.version)
+        referral_services.referral_allocate(referral=longest, actor=cast.team_lead,
+                                            version=longest.version,
+                                            worker=cast.clinician.membership)
     walking = make_service(cast, name="Walking group", categories=["physical_health"])
     make_onward_referral(cast, referral=allocated, service=walking)  # the inbox's New tab
     return {"allocated": allocated, "waiting": waiting}

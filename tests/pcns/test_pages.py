@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_page_shell_has_a_skip_link_the_tenant_the_user_and_role_navigation(client, tenant_a):
     client.force_login(tenant_a.team_lead)
-    body = client.get(reverse("pcns:home-team-lead")).content.decode()
+    body = client.get(reverse("caseload:home-team-lead")).content.decode()
     assert 'href="#maincontent"' in body and "Skip to main content" in body
     assert "Northtown" in body
     assert "Team_Lead" in body  # the user's name in the header
@@ -27,7 +27,7 @@ def test_the_tenant_admin_navigation_links_to_administration(client, tenant_a):
 
 def test_a_team_lead_sees_staff_with_employer_honorary_contract_and_wte(client, tenant_a):
     client.force_login(tenant_a.team_lead)
-    body = client.get(reverse("pcns:home-team-lead")).content.decode()
+    body = client.get(reverse("caseload:home-team-lead")).content.decode()
     assert "Clinician" in body and "Northtown Trust" in body and "0.80" in body
 
 

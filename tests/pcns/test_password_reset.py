@@ -156,10 +156,10 @@ def test_a_reset_ends_the_persons_other_sessions(client, tenant_a, mailoutbox):
 
     elsewhere = Client()
     elsewhere.force_login(tenant_a.clinician)
-    assert elsewhere.get(reverse("pcns:home-clinician")).status_code == 200
+    assert elsewhere.get(reverse("caseload:home-clinician")).status_code == 200
     ask(client, tenant_a.clinician.email)
     choose(client, link_in(mailoutbox[0].body))
-    after = elsewhere.get(reverse("pcns:home-clinician"))
+    after = elsewhere.get(reverse("caseload:home-clinician"))
     assert after.status_code == 302 and after["Location"].startswith(reverse("pcns:sign-in"))
 
 

@@ -18,10 +18,10 @@ from tests.two_factor_helpers import code_for, ready_for_sign_in
 pytestmark = pytest.mark.django_db
 
 LANDING = {
-    "clinician": "pcns:home-clinician",
-    "connector": "pcns:home-clinician",
-    "peer_support": "pcns:home-clinician",
-    "team_lead": "pcns:home-team-lead",
+    "clinician": "caseload:home-clinician",
+    "connector": "caseload:home-clinician",
+    "peer_support": "caseload:home-clinician",
+    "team_lead": "caseload:home-team-lead",
     "vcse_worker": "pcns:home-vcse",
     "gp": "pcns:home-practice",
     "programme_manager": "pcns:home-programme",
@@ -128,11 +128,11 @@ def test_a_session_expires_after_the_idle_limit(client, tenant_a, settings):
     assert settings.SESSION_COOKIE_AGE == 30 * 60
     assert settings.SESSION_SAVE_EVERY_REQUEST  # activity extends the session
     client.force_login(tenant_a.clinician)
-    assert client.get(reverse("pcns:home-clinician")).status_code == 200
+    assert client.get(reverse("caseload:home-clinician")).status_code == 200
     Session.objects.filter(session_key=client.session.session_key).update(
         expire_date=timezone.now() - dt.timedelta(seconds=1)
     )
-    response = client.get(reverse("pcns:home-clinician"))
+    response = client.get(reverse("caseload:home-clinician"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("pcns:sign-in"))
 

@@ -113,7 +113,7 @@ def test_an_invited_member_signs_in_through_the_provider_and_the_audit_row_says_
     assert query["response_type"] == ["code"]
     assert query["state"][0] and query["nonce"][0] and query["code_challenge"][0]
     assert landing.status_code == 200
-    assert landing.url == base + reverse("pcns:home-clinician")
+    assert landing.url == base + reverse("caseload:home-clinician")
     signed_in = _audit(tenant_a, action="sign_in", actor=tenant_a.clinician)
     assert [event.note for event in signed_in] == ["oidc"]
     with tenant_context(tenant_a.tenant.pk):
@@ -153,7 +153,7 @@ def test_once_linked_a_member_signs_in_by_subject_even_after_email_matching_is_t
 
     _, landing, _ = _sign_in_at_provider(live_server.url, "northtown", oidc_provider, "clinician")
 
-    assert landing.url == live_server.url + reverse("pcns:home-clinician")
+    assert landing.url == live_server.url + reverse("caseload:home-clinician")
     assert len(_audit(tenant_a, action="sign_in", actor=tenant_a.clinician)) == 2
 
 
@@ -169,7 +169,7 @@ def test_a_subject_an_administrator_linked_signs_in_without_any_email_matching(
 
     _, landing, _ = _sign_in_at_provider(live_server.url, "northtown", oidc_provider, "lead")
 
-    assert landing.url == live_server.url + reverse("pcns:home-team-lead")
+    assert landing.url == live_server.url + reverse("caseload:home-team-lead")
 
 
 def test_an_uninvited_subject_is_refused_nothing_is_made_and_the_refusal_is_audited(

@@ -394,11 +394,11 @@ def test_a_password_only_session_ends_once_the_place_asks_two_factors_of_everyon
     client, tenant_a
 ):
     assert _password(client, tenant_a.clinician)["Location"] == reverse("pcns:home")
-    assert client.get(reverse("pcns:home-clinician")).status_code == 200
+    assert client.get(reverse("caseload:home-clinician")).status_code == 200
 
     with tenant_context(tenant_a.tenant.pk):
         Tenant.objects.filter(pk=tenant_a.tenant.pk).update(require_two_factor=True)
-    response = client.get(reverse("pcns:home-clinician"))
+    response = client.get(reverse("caseload:home-clinician"))
 
     assert response.status_code == 302 and response["Location"] == reverse("pcns:sign-in")
     assert not _signed_in(client)
@@ -414,7 +414,7 @@ def test_a_session_that_began_with_two_factors_carries_on(client, tenant_a):
     _code(client, code_for(tenant_a.clinician))
     with tenant_context(tenant_a.tenant.pk):
         Tenant.objects.filter(pk=tenant_a.tenant.pk).update(require_two_factor=True)
-    assert client.get(reverse("pcns:home-clinician")).status_code == 200
+    assert client.get(reverse("caseload:home-clinician")).status_code == 200
 
 
 def test_a_platform_accounts_sign_in_is_in_the_security_log(client, db, caplog):

@@ -496,7 +496,7 @@ def test_swagger_ui_renders_under_the_content_security_policy(page, problems):
 
 def test_a_clinician_signs_in_and_opens_a_care_record_in_chromium(page, problems):
     browser_sign_in(page, _email("clinician"))
-    page.get_by_role("heading", name=re.compile("Your teams")).wait_for()
+    page.get_by_role("heading", name=re.compile("Your work")).wait_for()
     # The hashed stylesheet took (NHS blue header) and the inline script ran with its nonce.
     header = page.locator(".nhsuk-header").evaluate("e => getComputedStyle(e).backgroundColor")
     assert header == "rgb(0, 94, 184)"
