@@ -27,7 +27,7 @@ def test_the_tenant_admin_navigation_links_to_administration(client, tenant_a):
 
 def test_a_team_lead_sees_staff_with_employer_honorary_contract_and_wte(client, tenant_a):
     client.force_login(tenant_a.team_lead)
-    body = client.get(reverse("caseload:home-team-lead")).content.decode()
+    body = client.get(reverse("pcns:team-detail", args=[tenant_a.pcn_team.pk])).content.decode()
     assert "Clinician" in body and "Northtown Trust" in body and "0.80" in body
 
 
