@@ -293,23 +293,27 @@ TEAM_LISTS = {
 }
 
 
-def team_list(team: Team, show: str, today: dt.date | None = None) -> QuerySet[Referral]:
+def team_list(team: Team, show: str, today: dt.date | None = None) -> list[Referral]:
     """The team's referrals behind one duty figure (a key of TEAM_LISTS), longest waiting
-    first."""
+    first. On the 4-week list each carries ``waited_days``: the days since its spell began."""
     today = today or timezone.localdate()
     referrals = (Referral.objects.filter(tenant_id=team.tenant_id, team=team)
                  .select_related("person", "worker__user"))
     if show == "unallocated":
-        referrals = referrals.filter(status=Status.ACCEPTED)
-    elif show == "review-overdue":
-        referrals = review_overdue(referrals, today)
-    elif show == "over-4-weeks":
+        return list(referrals.filter(status=Status.ACCEPTED).order_by("received_on", "id"))
+    if show == "review-overdue":
+        return list(review_overdue(referrals, today).order_by("review_by", "received_on", "id"))
+    if show == "over-4-weeks":
         waiting = waiting_over_four_weeks(
             clocks(tenant_id=team.tenant_id, today=today, team_ids=[team.pk]), today)
-        referrals = referrals.filter(pk__in=[c.referral_id for c in waiting])
-    else:
-        raise ValueError(show)
-    return referrals.order_by("received_on", "id")
+        found = referrals.in_bulk([c.referral_id for c in waiting])
+        listed = []
+        for c in waiting:
+            referral = found[c.referral_id]
+            referral.waited_days = c.days(today)
+            listed.append(referral)
+        return listed
+    raise ValueError(show)
 
 
 def filter_concerns(concerns: QuerySet[RiskConcern], teams: list[Team], query) -> tuple[

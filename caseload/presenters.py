@@ -81,7 +81,7 @@ def team_referral_rows(referrals, today: dt.date | None = None) -> list[dict]:
             "href": reverse("caseload:record", args=[r.pk]),
             "worker": str(r.worker.user) if r.worker_id else "Nobody",
             "worker_id": r.worker_id,
-            "days": (today - r.received_on).days,
+            "days": getattr(r, "waited_days", (today - r.received_on).days),
             "status": status_tag(r),
             "reallocate": reverse("referrals:allocate", args=[r.pk]),
         }

@@ -31,7 +31,7 @@ def team_caseload(request: HttpRequest, team_id) -> HttpResponse:
         raise PermissionDenied
     show = request.GET.get("show", "")
     if show in duty.TEAM_LISTS:  # a list behind a figure of the lead's duty view
-        referrals = list(duty.team_list(team, show))
+        referrals = duty.team_list(team, show)
     else:
         show, referrals = "", list(selectors.team_caseload_referrals(team))
     audit_shown(request, referrals, note="team caseload")
@@ -39,6 +39,8 @@ def team_caseload(request: HttpRequest, team_id) -> HttpResponse:
         "team": team,
         "list_heading": duty.TEAM_LISTS.get(show, "Allocated referrals"),
         "showing_all": not show,
+        "days_heading": ("Days waiting (4-week clock)" if show == "over-4-weeks"
+                         else "Days since referral"),
         "members": presenters.team_caseload_rows(selectors.team_caseload(team)),
         "referrals": presenters.team_referral_rows(referrals),
         "unallocated": selectors.unallocated_count(team),

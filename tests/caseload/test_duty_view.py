@@ -171,8 +171,7 @@ def test_over_four_weeks_counts_from_the_29th_day_until_the_clock_stops(tenant_a
     figures = _figures(tenant_a)
     assert figures.over_four_weeks == 2
     with tenant_context(tenant_a.tenant.pk):
-        listed = set(duty.team_list(tenant_a.pcn_team, "over-4-weeks").values_list("pk",
-                                                                                   flat=True))
+        listed = {r.pk for r in duty.team_list(tenant_a.pcn_team, "over-4-weeks")}
     assert listed == {day_29.pk, partial.pk}
 
 
@@ -182,8 +181,11 @@ def test_a_referral_soon_after_a_discharge_carries_on_the_spells_clock(tenant_a)
     person = make_person(tenant_a)
     first = _accepted(tenant_a, 60, person=person, team=tenant_a.other_pcn_team)
     _discharge(tenant_a, first, _ago(20))
-    make_referral(tenant_a, person=person, received_on=_ago(16))
+    again = make_referral(tenant_a, person=person, received_on=_ago(16))
     assert _figures(tenant_a).over_four_weeks == 1
+    with tenant_context(tenant_a.tenant.pk):
+        [listed] = duty.team_list(tenant_a.pcn_team, "over-4-weeks")
+    assert (listed.pk, listed.waited_days) == (again.pk, 60)
     later = make_person(tenant_a)
     earlier = _accepted(tenant_a, 60, person=later, team=tenant_a.other_pcn_team)
     _discharge(tenant_a, earlier, _ago(22))
