@@ -280,12 +280,15 @@ def test_the_risk_concerns_page_filters_by_team_and_open(client, tenant_a):
     assert "Mentioned money worries" in open_only.decode()
 
 
-def test_a_team_lead_lands_on_the_duty_view_and_others_are_refused_it(client, tenant_a):
+def test_a_lead_lands_on_the_duty_view_and_each_home_refuses_other_roles(client, tenant_a):
     client.force_login(tenant_a.team_lead)
     assert client.get(reverse("pcns:home"))["Location"] == reverse("caseload:home-team-lead")
     for label in ("clinician", "vcse_worker", "gp", "programme_manager"):
         client.force_login(tenant_a.users[label])
         assert client.get(reverse("caseload:home-team-lead")).status_code == 403, label
+    for label in ("vcse_worker", "vcse_lead", "gp", "programme_manager", "tenant_admin"):
+        client.force_login(tenant_a.users[label])
+        assert client.get(reverse("caseload:home-clinician")).status_code == 403, label
 
 
 def test_another_tenants_lead_sees_only_their_own_figures(client, tenant_a, tenant_b):
