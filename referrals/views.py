@@ -234,6 +234,7 @@ def referral_detail(request: HttpRequest, referral_id) -> HttpResponse:
         {
             "referral": referral,
             "status": presenters.status_tag(referral),
+            "identity_tag": presenters.identity_tag(referral),
             "person": referral.person,
             "person_rows": presenters.person_rows(referral.person),
             "referral_rows": presenters.referral_rows(referral, joint),
@@ -341,6 +342,7 @@ def _triage_context(form, referral) -> dict:
         "referral": referral,
         "person": referral.person,
         "referral_rows": presenters.referral_rows(referral, []),
+        "identity_tag": presenters.identity_tag(referral),
         "error_list": error_list(form, "decision-accept"),
         "v": value,
         "offers": {"accept": True, "mdt": referral.status != Status.AWAITING_MDT},
