@@ -42,24 +42,20 @@ UNAVAILABLE_WARNING = (
 )
 
 
-def _setting(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
-
-
 def max_per_address() -> int:
-    return _setting("SELF_REFERRAL_MAX_PER_ADDRESS", 10)
+    return settings.SELF_REFERRAL_MAX_PER_ADDRESS
 
 
 def window_seconds() -> int:
-    return _setting("SELF_REFERRAL_WINDOW_SECONDS", 60 * 60)
+    return settings.SELF_REFERRAL_WINDOW_SECONDS
 
 
 def min_seconds() -> int:
-    return _setting("SELF_REFERRAL_MIN_SECONDS", 5)
+    return settings.SELF_REFERRAL_MIN_SECONDS
 
 
 def max_age_seconds() -> int:
-    return _setting("SELF_REFERRAL_MAX_AGE_SECONDS", 4 * 60 * 60)
+    return settings.SELF_REFERRAL_MAX_AGE_SECONDS
 
 
 class Refusal(Enum):
