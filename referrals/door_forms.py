@@ -162,3 +162,9 @@ class SelfReferralForm(forms.Form):
             consent_to_share=data["consent_to_share"],
         )
 
+
+
+class IdentityCheckForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    note = text("How you checked", limits.NOTE, multiline=True, required=True,
+                error_messages={"required": "Say how you checked who the person is."})

@@ -10,14 +10,17 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
+from config.exceptions import Conflict
 from config.forms import add_service_errors, date_parts
 from config.pages import choice_items as _choices
+from config.pages import conflict_page as _conflict
 from config.pages import field_value as _value
 from config.pages import require as _require
+from pcns.audit import audit_shown
 from pcns.models import Tenant
 from pcns.presenters import error_list
 from pcns.tenancy import tenant_context, tenant_id_for_slug
-from referrals import door_forms, door_limits, doors, permissions
+from referrals import door_forms, door_limits, doors, permissions, selectors
 from referrals.codes import (
     ContactMethod,
     EthnicCategory,
@@ -191,3 +194,37 @@ def self_referral_sent(request: HttpRequest, tenant: Tenant) -> HttpResponse:
 @_public
 def self_referral_privacy(request: HttpRequest, tenant: Tenant) -> HttpResponse:
     return render(request, "referrals/self_referral_privacy.jinja", {"place": tenant})
+
+
+# --------------------------------------------------------------------------- identity check
+
+
+def referral_identity_check(request: HttpRequest, referral_id) -> HttpResponse:
+    """The team records that it checked who a self-referrer is (MHPs and leads of the team)."""
+    referral = selectors.referral_get_for_user(request.user, referral_id)
+    _require(permissions.can_triage_referral(request.user, referral))
+    form = door_forms.IdentityCheckForm(request.POST if request.method == "POST" else None,
+                                        initial={"version": referral.version})
+    template = "referrals/referral_identity_check.jinja"
+    if request.method == "POST" and form.is_valid():
+        try:
+            doors.referral_confirm_identity(referral=referral, actor=request.user,
+                                            version=form.cleaned_data["version"],
+                                            note=form.cleaned_data["note"])
+        except Conflict as error:
+            return _conflict(request, template, _identity_context(form, referral), error)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Identity checked. The referral's timeline says how.")
+            return redirect("referrals:detail", referral.pk)
+    audit_shown(request, referral, note="identity check")
+    return render(request, template, _identity_context(form, referral),
+                  status=400 if form.errors else 200)
+
+
+def _identity_context(form, referral) -> dict:
+    return {"form": form, "referral": referral, "person": referral.person,
+            "checked": referral.identity_checked,
+            "error_list": error_list(form, "note"), "note": _value(form, "note"),
+            "version": _value(form, "version")}

@@ -22,20 +22,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from pcns.models import Organisation, OrganisationKind, Team, TeamKind, User
+from pcns.models import AuditAction, Organisation, OrganisationKind, Team, TeamKind, User
 from pcns.roles import PRACTICE_ROLES
 from pcns.selectors import _membership_or_404
+from pcns.services import audit_record
 from referrals.codes import NhsNumberMissingReason, Source, Urgency
 from referrals.models import Person, Referral
 from referrals.services import (
     PersonInput,
     ReferralInput,
+    append_event,
+    lock_referral,
     open_referral_in_team,
     referral_intake,
+    save_referral,
 )
+from referrals.states import EventKind, check_transition
 from referrals.validators import normalise_nhs_number
 
 #: How an anonymous self-referral is named on the timeline and in the audit log.
@@ -202,3 +208,23 @@ def self_referral_create(*, data: SelfReferralInput) -> Referral:
             reason=data.reason, identity_checked=False,
         ),
     )
+
+
+@transaction.atomic
+def referral_confirm_identity(*, referral: Referral, actor: User, version: int,
+                              note: str) -> Referral:
+    """Record that the team checked who a self-referrer is, and how (a trace, a call): the
+    "identity not yet checked" mark goes, and the timeline says who checked and how."""
+    referral = lock_referral(referral, version)
+    check_transition(referral.status, EventKind.IDENTITY_CHECKED)
+    if referral.identity_checked:
+        raise ValidationError({"note": ["This referral's identity has already been checked."]})
+    if not note.strip():
+        raise ValidationError({"note": ["Say how you checked who the person is."]})
+    referral.identity_checked = True
+    save_referral(referral, ["identity_checked"])
+    append_event(referral, actor=actor, kind=EventKind.IDENTITY_CHECKED,
+                 from_status=referral.status, on=timezone.localdate(), reason=note.strip())
+    audit_record(actor=actor, action=AuditAction.CHANGE, target=referral,
+                 fields=["identity_checked"])
+    return referral

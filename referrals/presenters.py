@@ -197,6 +197,8 @@ def _event_summary(event: ReferralEvent) -> str:
         return f"{details.get('kind', 'Intervention')} {verb}"
     if event.kind == "outcome_recorded":
         return f"{details.get('tool', '')} recorded: score {details.get('score', '')}"
+    if event.kind == "identity_checked":
+        return "Identity checked: who the person is was confirmed"
     if event.kind == "onward_referral_sent":
         return (f"Onward referral sent to {details.get('service', '')} "
                 f"({details.get('organisation', '')}) with consent")

@@ -11,6 +11,8 @@ urlpatterns = [
     path("referrals/<uuid:referral_id>/timeline/", views.referral_timeline, name="timeline"),
     path("referrals/<uuid:referral_id>/triage/", views.referral_triage, name="triage"),
     path("referrals/<uuid:referral_id>/allocate/", views.referral_allocate, name="allocate"),
+    path("referrals/<uuid:referral_id>/identity/", door_views.referral_identity_check,
+         name="identity-check"),
     path("teams/<uuid:team_id>/mdt/", views.mdt_list, name="mdt-list"),
     path("practice/referrals/", views.practice_referrals, name="practice-list"),
     path("practice/referrals/new/", door_views.gp_referral_new, name="practice-referral-new"),

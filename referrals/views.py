@@ -239,6 +239,7 @@ def referral_detail(request: HttpRequest, referral_id) -> HttpResponse:
             "person_rows": presenters.person_rows(referral.person),
             "referral_rows": presenters.referral_rows(referral, joint),
             "can_triage": can_triage,
+            "can_triage_referral": permissions.can_triage_referral(request.user, referral),
             "can_allocate": can_allocate,
             "can_view_care": care_permissions.can_view_care_record(request.user, referral),
             "recent": presenters.timeline_rows(

@@ -63,6 +63,7 @@ OBJECTS = {
     ("referrals:timeline", "referral_id"): _first(Referral),
     ("referrals:triage", "referral_id"): _first(Referral),
     ("referrals:allocate", "referral_id"): _first(Referral),
+    ("referrals:identity-check", "referral_id"): _first(Referral),
     ("referrals:mdt-list", "team_id"): lambda cast: cast.pcn_team.pk,
     ("referrals:person-detail", "person_id"): _first(Person),
     ("referrals:person-merge", "person_id"): _first(Person),

@@ -222,3 +222,46 @@ def test_the_public_pages_need_no_sign_in_and_an_unknown_place_is_not_found(clie
     assert tenant_a.practice.name in form
     assert "How we use your information" in client.get(
         reverse("referrals:self-referral-privacy", args=[slug])).content.decode()
+
+
+def _self_referral(client, cast) -> Referral:
+    assert _send(client, cast).status_code == 302
+    with tenant_context(cast.tenant.pk):
+        return Referral.objects.get(person__family_name="Selfsmith")
+
+
+def test_a_lead_records_how_they_checked_the_identity_and_the_mark_goes(client, tenant_a):
+    referral = _self_referral(client, tenant_a)
+    client.force_login(tenant_a.team_lead)
+    detail = client.get(reverse("referrals:detail", args=[referral.pk])).content.decode()
+    url = reverse("referrals:identity-check", args=[referral.pk])
+    assert url in detail and "Identity not yet checked" in detail
+    refused = client.post(url, {"version": referral.version, "note": ""})
+    assert refused.status_code == 400
+    assert "Say how you checked who the person is." in refused.content.decode()
+    response = client.post(url, {"version": referral.version,
+                                 "note": "NHS number traced; date of birth confirmed by phone"})
+    assert response.status_code == 302
+    with tenant_context(tenant_a.tenant.pk):
+        referral.refresh_from_db()
+        assert referral.identity_checked
+        event = ReferralEvent.objects.get(referral=referral, kind="identity_checked")
+        assert event.actor == tenant_a.team_lead
+        assert event.reason == "NHS number traced; date of birth confirmed by phone"
+    detail = client.get(reverse("referrals:detail", args=[referral.pk])).content.decode()
+    assert "Identity not yet checked" not in detail
+    timeline = client.get(reverse("referrals:timeline", args=[referral.pk])).content.decode()
+    assert "Identity checked" in timeline and "confirmed by phone" in timeline
+
+
+def test_only_mhps_and_leads_of_the_team_may_record_an_identity_check(client, tenant_a):
+    referral = _self_referral(client, tenant_a)
+    url = reverse("referrals:identity-check", args=[referral.pk])
+    expected = {"peer_support": 403, "connector": 403, "other_clinician": 404,
+                "vcse_worker": 404, "gp": 404, "clinician": 200}
+    for label, status in expected.items():
+        client.force_login(tenant_a.users[label])
+        assert client.get(url).status_code == status, label
+    with tenant_context(tenant_a.tenant.pk):
+        referral.refresh_from_db()
+        assert not referral.identity_checked
