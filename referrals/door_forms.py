@@ -40,6 +40,8 @@ class GpReferralForm(ReferralIntakeForm):
         for name in self.LEFT_OUT:
             del self.fields[name]
         self.fields["team"].queryset = doors.practice_referral_teams(user)
+        self.fields["team"].error_messages["invalid_choice"] = (
+            "Choose a mental health team of your practice's PCN.")
 
     def person_input(self) -> PersonInput:
         person = super().person_input()

@@ -76,6 +76,7 @@ def test_the_gp_referral_form_shows_the_practice_pcn_team(client, tenant_a):
 def test_a_gp_cannot_refer_into_a_team_outside_their_pcn(client, tenant_a):
     response = _refer(client, tenant_a, team=str(tenant_a.other_pcn_team.pk))
     assert response.status_code == 400
+    assert "Choose a mental health team of your practice&#39;s PCN." in response.content.decode()
     with tenant_context(tenant_a.tenant.pk):
         assert not Referral.objects.filter(person__family_name="Fairweather").exists()
 
