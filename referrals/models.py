@@ -171,6 +171,11 @@ class Referral(TenantOwned):
         models.CharField(max_length=30, choices=PresentingNeed.choices), default=list
     )
     reason = limits.text_field("reason for referral", limits.REASON, blank=True)
+    identity_checked = models.BooleanField(
+        default=True,
+        help_text="False for a self-referral made without signing in: who the person says they "
+        "are has not been checked yet.",
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.AWAITING_TRIAGE)
 
     triaged_on = models.DateField(null=True, blank=True)

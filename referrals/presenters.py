@@ -24,12 +24,18 @@ STATUS_TAG = {
     Status.REJECTED: "nhsuk-tag--red",
     Status.DISCHARGED: "nhsuk-tag--grey",
 }
+#: Shown on a self-referral until the team has checked who the person is.
+IDENTITY_UNCHECKED_TAG = {"text": "Identity not yet checked", "classes": "nhsuk-tag--orange"}
 URGENCY_TAG = {"emergency": "nhsuk-tag--red", "urgent": "nhsuk-tag--orange",
                "routine": "nhsuk-tag--white"}
 
 
 def status_tag(referral: Referral) -> dict[str, str]:
     return {"text": referral.get_status_display(), "classes": STATUS_TAG[referral.status]}
+
+
+def identity_tag(referral: Referral) -> dict[str, str] | None:
+    return None if referral.identity_checked else IDENTITY_UNCHECKED_TAG
 
 
 def needs_text(codes: list[str]) -> str:
@@ -72,6 +78,7 @@ def queue_rows(referrals, today: dt.date | None = None) -> list[dict]:
             "urgency": {"text": referral.get_urgency_display(),
                         "classes": URGENCY_TAG[referral.urgency]},
             "source": referral.get_source_display(),
+            "identity": identity_tag(referral),
             "team": referral.team.name,
             "pcn": referral.team.host.name,
             "status": status_tag(referral),
@@ -121,6 +128,9 @@ def referral_rows(referral: Referral, joint_workers) -> list[tuple[str, str]]:
         ("Presenting needs", needs_text(referral.presenting_needs)),
         ("Reason for referral", referral.reason or "Not recorded"),
     ]
+    if not referral.identity_checked:
+        rows.append(("Identity", "Not yet checked: a self-referral sent through the public "
+                                 "form. Check who the person is before sharing anything."))
     if referral.previous_referral_id:
         rows.append(("Follows", "A referral discharged within the re-referral window"))
     if referral.triaged_on:
@@ -187,6 +197,8 @@ def _event_summary(event: ReferralEvent) -> str:
         return f"{details.get('kind', 'Intervention')} {verb}"
     if event.kind == "outcome_recorded":
         return f"{details.get('tool', '')} recorded: score {details.get('score', '')}"
+    if event.kind == "identity_checked":
+        return "Identity checked: who the person is was confirmed"
     if event.kind == "onward_referral_sent":
         return (f"Onward referral sent to {details.get('service', '')} "
                 f"({details.get('organisation', '')}) with consent")
@@ -234,9 +246,29 @@ def practice_rows(referrals) -> list[dict]:
             "received": uk_date(r.received_on),
             "team": r.team.name,
             "status": status_tag(r),
+            "outcome": practice_outcome(r),
         }
         for r in referrals
     ]
+
+
+def practice_outcome(referral: Referral) -> str:
+    """What the referring practice is told of a decision: the decision, where to or why, as
+    labels from the code lists. Never a note: those hold clinical detail."""
+    status = referral.status
+    if status in {Status.AWAITING_TRIAGE, Status.AWAITING_MDT}:
+        return "Not decided yet"
+    decided = f" on {uk_date(referral.triaged_on)}" if referral.triaged_on else ""
+    if status == Status.REDIRECTED:
+        return f"Redirected{decided} to {referral.get_redirect_destination_display()}"
+    if status == Status.REJECTED:
+        return f"Rejected{decided}: {referral.get_rejection_reason_display()}"
+    if status == Status.DISCHARGED:
+        text = (f"Discharged on {uk_date(referral.discharged_on)}: "
+                f"{referral.get_discharge_reason_display()}")
+        return text + (f", to {referral.discharge_destination}"
+                       if referral.discharge_destination else "")
+    return f"Accepted{decided} by {referral.team.name}"
 
 
 def duplicate_rows(people) -> list[dict]:

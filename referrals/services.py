@@ -119,13 +119,14 @@ def append_event(
     on: dt.date,
     reason: str = "",
     details: dict[str, Any] | None = None,
+    actor_label: str = "",
 ) -> ReferralEvent:
     return ReferralEvent.objects.create(
         tenant_id=referral.tenant_id,
         referral=referral,
         effective_on=on,
         actor=actor,
-        actor_label=_label(actor),
+        actor_label=actor_label or _label(actor),
         kind=kind,
         from_status=from_status,
         to_status=referral.status,
@@ -246,8 +247,9 @@ def _nhs_number_taken(tenant_id, nhs_number: str, exclude_pk=None) -> Person | N
 
 
 @transaction.atomic
-def person_create(*, actor: User, data: PersonInput) -> Person:
-    """A new person record. The NHS number, when given, is unique in the tenant."""
+def person_create(*, actor: User | None, data: PersonInput, actor_label: str = "") -> Person:
+    """A new person record. The NHS number, when given, is unique in the tenant.
+    ``actor_label`` names an actor who is not a user (an anonymous self-referral)."""
     tenant_id = require_tenant_id()
     values = _with_deprivation(_clean_person(data), tenant_id)
     if _nhs_number_taken(tenant_id, values["nhs_number"]):
@@ -256,7 +258,7 @@ def person_create(*, actor: User, data: PersonInput) -> Person:
                             "choose their existing record instead."]}
         )
     person = Person.objects.create(tenant_id=tenant_id, **values)
-    audit_record(actor=actor, action=AuditAction.CREATE, target=person)
+    audit_record(actor=actor, action=AuditAction.CREATE, target=person, actor_label=actor_label)
     return person
 
 
@@ -378,6 +380,7 @@ class ReferralInput:
     referrer_name: str = ""
     referrer_organisation: Organisation | None = None
     reason: str = ""
+    identity_checked: bool = True
 
 
 class IntakePaused(ValidationError):
@@ -489,9 +492,11 @@ def referral_intake(
     person_data: PersonInput | None,
     data: ReferralInput,
     entered_at: dt.datetime | None = None,
+    actor_label: str = "",
 ) -> Referral:
     """Receive a referral into ``data.team`` for ``person`` or, when that is None, for a new
-    person made from ``person_data``: both saved or neither.
+    person made from ``person_data``: both saved or neither. ``actor_label`` names an actor
+    who is not a user (``actor`` None: an anonymous self-referral).
 
     Every field of both is checked before anything is saved, so a form shows all its errors at
     once. Refused (nothing saved) when the data is invalid or the person already has an open
@@ -523,12 +528,14 @@ def referral_intake(
     _refuse_if_paused(actor=actor, data=data)
     with transaction.atomic():
         if person is None:
-            person = person_create(actor=actor, data=person_data)
-        return _save_referral(actor=actor, person=person, data=data, entered_at=entered_at)
+            person = person_create(actor=actor, data=person_data, actor_label=actor_label)
+        return _save_referral(actor=actor, person=person, data=data, entered_at=entered_at,
+                              actor_label=actor_label)
 
 
 def _save_referral(
-    *, actor: User, person: Person, data: ReferralInput, entered_at: dt.datetime | None
+    *, actor: User | None, person: Person, data: ReferralInput,
+    entered_at: dt.datetime | None, actor_label: str = "",
 ) -> Referral:
     referral = Referral(
         tenant_id=person.tenant_id,
@@ -543,6 +550,7 @@ def _save_referral(
         urgency=data.urgency,
         presenting_needs=sorted(set(data.presenting_needs)),
         reason=data.reason.strip(),
+        identity_checked=data.identity_checked,
         previous_referral=_previous_within_window(person, data.received_on, data.team),
     )
     try:
@@ -559,8 +567,9 @@ def _save_referral(
     if referral.previous_referral_id:
         details["re_referral_of"] = str(referral.previous_referral_id)
     append_event(referral, actor=actor, kind=EventKind.RECEIVED, from_status="",
-                 on=data.received_on, details=details)
-    audit_record(actor=actor, action=AuditAction.CREATE, target=referral)
+                 on=data.received_on, details=details, actor_label=actor_label)
+    audit_record(actor=actor, action=AuditAction.CREATE, target=referral,
+                 actor_label=actor_label)
     previous = referral.previous_referral
     if previous is not None and previous.team_id == referral.team_id:
         referral = _reopen_episode(referral, previous=previous, actor=actor)

@@ -61,6 +61,7 @@ class EventKind(models.TextChoices):
     PERSON_MERGED = "person_merged", "Person record merged"
     PERSON_UNMERGED = "person_unmerged", "Person record merge undone"
     IMPORTED = "imported", "Imported from another system"
+    IDENTITY_CHECKED = "identity_checked", "Identity checked"
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,8 @@ TRANSITIONS: dict[EventKind, Transition] = {
                    None, "given an acknowledgement"),
         Transition(EventKind.ONWARD_REFERRAL_SENT, OPEN_STATUSES, None,
                    "referred on to a VCSE partner"),
+        Transition(EventKind.IDENTITY_CHECKED, OPEN_STATUSES, None,
+                   "marked as identity checked"),
     ]
 }
 

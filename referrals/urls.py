@@ -1,6 +1,6 @@
 from django.urls import path
 
-from referrals import audit_log, subject_access_views, views
+from referrals import audit_log, door_views, subject_access_views, views
 
 app_name = "referrals"
 
@@ -11,8 +11,16 @@ urlpatterns = [
     path("referrals/<uuid:referral_id>/timeline/", views.referral_timeline, name="timeline"),
     path("referrals/<uuid:referral_id>/triage/", views.referral_triage, name="triage"),
     path("referrals/<uuid:referral_id>/allocate/", views.referral_allocate, name="allocate"),
+    path("referrals/<uuid:referral_id>/identity/", door_views.referral_identity_check,
+         name="identity-check"),
     path("teams/<uuid:team_id>/mdt/", views.mdt_list, name="mdt-list"),
     path("practice/referrals/", views.practice_referrals, name="practice-list"),
+    path("practice/referrals/new/", door_views.gp_referral_new, name="practice-referral-new"),
+    path("self-referral/<slug:tenant_slug>/", door_views.self_referral, name="self-referral"),
+    path("self-referral/<slug:tenant_slug>/sent/", door_views.self_referral_sent,
+         name="self-referral-sent"),
+    path("self-referral/<slug:tenant_slug>/privacy/", door_views.self_referral_privacy,
+         name="self-referral-privacy"),
     path("people/<uuid:person_id>/", views.person_detail, name="person-detail"),
     path("people/<uuid:person_id>/merge/", views.person_merge, name="person-merge"),
     path("people/<uuid:person_id>/subject-access/", subject_access_views.subject_access,

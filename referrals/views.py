@@ -234,10 +234,12 @@ def referral_detail(request: HttpRequest, referral_id) -> HttpResponse:
         {
             "referral": referral,
             "status": presenters.status_tag(referral),
+            "identity_tag": presenters.identity_tag(referral),
             "person": referral.person,
             "person_rows": presenters.person_rows(referral.person),
             "referral_rows": presenters.referral_rows(referral, joint),
             "can_triage": can_triage,
+            "can_triage_referral": permissions.can_triage_referral(request.user, referral),
             "can_allocate": can_allocate,
             "can_view_care": care_permissions.can_view_care_record(request.user, referral),
             "recent": presenters.timeline_rows(
@@ -341,6 +343,7 @@ def _triage_context(form, referral) -> dict:
         "referral": referral,
         "person": referral.person,
         "referral_rows": presenters.referral_rows(referral, []),
+        "identity_tag": presenters.identity_tag(referral),
         "error_list": error_list(form, "decision-accept"),
         "v": value,
         "offers": {"accept": True, "mdt": referral.status != Status.AWAITING_MDT},

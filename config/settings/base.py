@@ -132,6 +132,12 @@ SIGN_IN_MAX_FAILURES_PER_ADDRESS = env_int("SIGN_IN_MAX_FAILURES_PER_ADDRESS", 5
 # How many proxies we trust in front of the app: 0 = the client is REMOTE_ADDR; n = the nth
 # address from the right of X-Forwarded-For (docs/operations.md).
 TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+# The public self-referral form (referrals/door_limits.py): forms per client address per window,
+# and the least and most time between showing the form and sending it.
+SELF_REFERRAL_MAX_PER_ADDRESS = env_int("SELF_REFERRAL_MAX_PER_ADDRESS", 10)
+SELF_REFERRAL_WINDOW_SECONDS = env_int("SELF_REFERRAL_WINDOW_SECONDS", 60 * 60)
+SELF_REFERRAL_MIN_SECONDS = env_int("SELF_REFERRAL_MIN_SECONDS", 5)
+SELF_REFERRAL_MAX_AGE_SECONDS = env_int("SELF_REFERRAL_MAX_AGE_SECONDS", 4 * 60 * 60)
 
 # Two-factor sign-in (pcns/accounts/two_factor.py): an authenticator app (TOTP) and one-time
 # recovery codes. Between the password and the code, only the pending user is kept in the

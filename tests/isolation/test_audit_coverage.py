@@ -62,6 +62,7 @@ NO_PERSON = {
     "pcns:team-": "teams and their staff", "pcns:organisation-": "organisations",
     "pcns:import-": "imports: counts and row errors by line and column, never a value",
     "caseload:team-contact-new": "a contact with no referral (advice to a GP)",
+    "referrals:practice-referral-new": "a GP practice's empty referral form",
 }
 #: Shows people, and is audited as a whole rather than per person.
 AUDITED_AS_EXPORT = {

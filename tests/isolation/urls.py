@@ -63,6 +63,7 @@ OBJECTS = {
     ("referrals:timeline", "referral_id"): _first(Referral),
     ("referrals:triage", "referral_id"): _first(Referral),
     ("referrals:allocate", "referral_id"): _first(Referral),
+    ("referrals:identity-check", "referral_id"): _first(Referral),
     ("referrals:mdt-list", "team_id"): lambda cast: cast.pcn_team.pk,
     ("referrals:person-detail", "person_id"): _first(Person),
     ("referrals:person-merge", "person_id"): _first(Person),
@@ -138,6 +139,10 @@ PUBLIC |= {"pcns:sso-start", "pcns:sso-callback"}
 #: Links emailed to one person, opened before signing in: they take a secret token, not an id
 #: (tests/pcns/test_invitations.py and test_password_reset.py).
 PUBLIC |= {"pcns:invitation-open", "pcns:password-reset-confirm"}
+#: The self-referral form of a place, its confirmation and its privacy notice: for anyone, by
+#: the place's slug; they show no one's data (tests/referrals/test_self_referral.py).
+PUBLIC |= {"referrals:self-referral", "referrals:self-referral-sent",
+           "referrals:self-referral-privacy"}
 #: Answer 404 to tenant administrators too: they never set a password (test_invitations.py).
 NOBODY_IN_A_TENANT = {"admin:auth_user_password_change"}
 ADMIN_OBJECT = re.compile(r"^admin:(?P<app>\w+?)_(?P<model>\w+)_(change|delete|history)$")
