@@ -25,8 +25,9 @@ from referrals import search
 from referrals.banner import age_text, cui_date, cui_name, nhs_number_text
 from referrals.presenters import status_tag
 
-#: The audit log's target for a search: the search itself, which names no one.
-SEARCH_TARGET = "referrals.search"
+#: The audit log's target for a search: the search itself, which names no one ("Viewed patient
+#: search: by name, 3 found").
+SEARCH_TARGET = "patient_search"
 
 
 class SearchForm(forms.Form):
@@ -48,7 +49,7 @@ def person_search(request: HttpRequest) -> HttpResponse:
         query = form.cleaned_data["query"]
         found = search.search_people(request.user, query)
         shown = len(found.people) or len(found.elsewhere_people)
-        note = f"search by {query.kind}: {shown} found"
+        note = f"by {query.kind}, {shown} found"
         if found.elsewhere:
             note += " in other teams"
         audit_shown(request, (SEARCH_TARGET, ""), note=note)

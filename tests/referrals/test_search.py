@@ -265,8 +265,8 @@ def test_every_search_is_audited_with_its_kind_but_never_its_terms(client, tenan
         _search(client, query)
         with tenant_context(tenant_a.tenant.pk):
             rows = list(AuditEvent.objects.filter(at__gte=since))
-        searches = [r for r in rows if r.target_type == "referrals.search"]
-        assert [r.note for r in searches] == [f"search by {kind}: 1 found"], kind
+        searches = [r for r in rows if r.target_type == "patient_search"]
+        assert [r.note for r in searches] == [f"by {kind}, 1 found"], kind
         shown = [r for r in rows if r.target_type == "referrals.person"]
         assert [(r.target_id, r.note) for r in shown] == [(str(person.pk), f"search by {kind}")]
         assert all(r.actor_id == tenant_a.clinician.pk for r in rows)
@@ -274,10 +274,9 @@ def test_every_search_is_audited_with_its_kind_but_never_its_terms(client, tenan
     _search(client, fresh_nhs_number())
     _search(client, other.nhs_number)
     with tenant_context(tenant_a.tenant.pk):
-        notes = list(AuditEvent.objects.filter(target_type="referrals.search")
+        notes = list(AuditEvent.objects.filter(target_type="patient_search")
                      .order_by("-at", "-id").values_list("note", flat=True)[:2])
-        assert notes == ["search by NHS number: 1 found in other teams",
-                         "search by NHS number: 0 found"]
+        assert notes == ["by NHS number, 1 found in other teams", "by NHS number, 0 found"]
         assert AuditEvent.objects.filter(target_type="referrals.person", target_id=str(other.pk),
                                          note="search by NHS number: known to another team"
                                          ).count() == 1
@@ -286,6 +285,9 @@ def test_every_search_is_audited_with_its_kind_but_never_its_terms(client, tenan
     for query in [*typed.values(), other.nhs_number, "Hartley", "Robin"]:
         assert query not in everything
         assert query not in caplog.text
+    client.force_login(tenant_a.tenant_admin)
+    log = client.get(reverse("referrals:audit-log")).content.decode()
+    assert "Viewed patient search: by name, 1 found" in log
 
 
 # --------------------------------------------------------------------------- queries
