@@ -7,6 +7,8 @@ from django.urls import reverse
 from pcns import permissions
 from pcns.roles import LEAD_ROLES, landing_url_name
 from referrals import permissions as referral_permissions
+from referrals.banner import patient_banner
+from referrals.search import can_search_people
 from reporting import permissions as reporting_permissions
 from vcse import permissions as vcse_permissions
 
@@ -62,6 +64,9 @@ def shell(request) -> dict:
         "membership": membership,
         "tenant": getattr(request, "tenant", None),
         "navigation": navigation_for(request),
+        "patient_search": can_search_people(request.user),
+        # The patient banner's presenter (referrals/banner.py), for referrals/_patient_banner.jinja.
+        "patient_banner": lambda person: patient_banner(request.user, person),
         # django-csp's lazy nonce is falsy until read: read it with str(), not bool().
         "csp_nonce": str(request.csp_nonce) if hasattr(request, "csp_nonce") else "",
     }

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.templating import uk_date, uk_datetime
+from referrals import triage_facts
 from referrals.codes import ETHNIC_BROAD_GROUP, PresentingNeed
 from referrals.models import Person, Referral, ReferralEvent
 from referrals.states import Status
@@ -83,6 +84,11 @@ def queue_rows(referrals, today: dt.date | None = None) -> list[dict]:
             "pcn": referral.team.host.name,
             "status": status_tag(referral),
             "needs": needs_text(referral.presenting_needs),
+            # The facts for triage (referrals/triage_facts.py).
+            "reason": triage_facts.reason_excerpt(referral.reason),
+            "risk_flags": triage_facts.risk_flags(referral),
+            "other_referrals": getattr(referral, "other_referrals", None),
+            "person_href": reverse("referrals:person-detail", args=[person.pk]),
             "mdt_note": referral.mdt_note,
             "triage_href": reverse("referrals:triage", args=[referral.pk]),
         })

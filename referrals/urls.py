@@ -1,12 +1,13 @@
 from django.urls import path
 
-from referrals import audit_log, door_views, subject_access_views, views
+from referrals import audit_log, door_views, search_views, subject_access_views, views
 
 app_name = "referrals"
 
 urlpatterns = [
     path("referrals/new/", views.referral_new, name="new"),
     path("referrals/triage/", views.triage_queue, name="triage-queue"),
+    path("search/", search_views.person_search, name="search"),
     path("referrals/<uuid:referral_id>/", views.referral_detail, name="detail"),
     path("referrals/<uuid:referral_id>/timeline/", views.referral_timeline, name="timeline"),
     path("referrals/<uuid:referral_id>/triage/", views.referral_triage, name="triage"),

@@ -23,7 +23,7 @@ from pcns import permissions as pcns_permissions
 from pcns import selectors as pcns_selectors
 from pcns.audit import audit_shown
 from pcns.presenters import audit_rows, error_list
-from referrals import forms, permissions, presenters, selectors, services
+from referrals import forms, permissions, presenters, selectors, services, triage_facts
 from referrals.codes import (
     ContactMethod,
     EthnicCategory,
@@ -178,7 +178,8 @@ def _duplicate_candidate(request: HttpRequest, person_id: str) -> Person:
 def triage_queue(request: HttpRequest) -> HttpResponse:
     _require(permissions.can_view_triage_queue(request.user))
     queue = ReferralFilter(request.GET or None,
-                           queryset=selectors.triage_queue_for_user(request.user),
+                           queryset=triage_facts.with_other_referral_count(
+                               selectors.triage_queue_for_user(request.user)),
                            request=request)
     if queue.is_bound and not queue.is_valid():
         referrals = selectors.triage_queue_for_user(request.user).none()
@@ -286,6 +287,10 @@ def referral_triage(request: HttpRequest, referral_id) -> HttpResponse:
                 return redirect("referrals:detail", referral.pk)
     context = _triage_context(form, referral)
     context["confirm"] = confirm
+    context["facts"] = {"reason": referral.reason or "Not recorded",
+                        "needs": presenters.needs_text(referral.presenting_needs),
+                        "risk_flags": triage_facts.risk_flags(referral),
+                        "others": triage_facts.other_referrals(request.user, referral)}
     audit_shown(request, referral, note="triage form")
     return render(request, template, context, status=400 if form.errors else 200)
 

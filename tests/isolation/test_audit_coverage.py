@@ -63,6 +63,8 @@ NO_PERSON = {
     "pcns:import-": "imports: counts and row errors by line and column, never a value",
     "caseload:team-contact-new": "a contact with no referral (advice to a GP)",
     "referrals:practice-referral-new": "a GP practice's empty referral form",
+    "referrals:search": "the search form: people are found by a POST, audited (tested in "
+                        "tests/referrals/test_search.py)",
 }
 #: Shows people, and is audited as a whole rather than per person.
 AUDITED_AS_EXPORT = {
