@@ -57,6 +57,7 @@ def _pages(world) -> list[tuple[str, str, str]]:
         (lead, "referrals:detail", reverse("referrals:detail", args=[care])),
         (lead, "referrals:timeline", reverse("referrals:timeline", args=[care])),
         (lead, "referrals:allocate", reverse("referrals:allocate", args=[care])),
+        (lead, "referrals:identity-check", reverse("referrals:identity-check", args=[care])),
         ("other_clinician", "referrals:triage",
          reverse("referrals:triage", args=[world["waiting"].pk])),
         (lead, "caseload:record", reverse("caseload:record", args=[care])),

@@ -220,7 +220,7 @@ def test_every_clinical_page_has_a_search_box_that_posts(tenant_a):
     person = _known(tenant_a, given_name="Robin", family_name="Hartley")
     client = Client(enforce_csrf_checks=True)
     client.force_login(tenant_a.clinician)
-    for url in [reverse("pcns:home-clinician"), reverse("referrals:triage-queue"),
+    for url in [reverse("caseload:home-clinician"), reverse("referrals:triage-queue"),
                 reverse("caseload:mine"), reverse("referrals:person-detail", args=[person.pk])]:
         found = _header_search(client.get(url))
         assert found.form is not None, url
