@@ -57,6 +57,10 @@ def wait_text(days: int) -> dict[str, str]:
     return {"text": text, "classes": "", "band": ""}
 
 
+#: The flag on a row whose referral has a risk alert no lead has acknowledged yet.
+ALERT_TAG = {"text": "Open risk alert", "classes": "nhsuk-tag--red"}
+
+
 def queue_rows(referrals, today: dt.date | None = None) -> list[dict]:
     today = today or timezone.localdate()
     rows = []
@@ -78,6 +82,8 @@ def queue_rows(referrals, today: dt.date | None = None) -> list[dict]:
             "needs": needs_text(referral.presenting_needs),
             "mdt_note": referral.mdt_note,
             "triage_href": reverse("referrals:triage", args=[referral.pk]),
+            # Annotated by caseload through referrals.hooks.queue_annotations.
+            "alert": ALERT_TAG if getattr(referral, "open_alerts", False) else None,
         })
     return rows
 

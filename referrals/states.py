@@ -61,6 +61,7 @@ class EventKind(models.TextChoices):
     PERSON_MERGED = "person_merged", "Person record merged"
     PERSON_UNMERGED = "person_unmerged", "Person record merge undone"
     IMPORTED = "imported", "Imported from another system"
+    TRIAGE_ESCALATED = "triage_escalated", "Not triaged in time: the team's leads were emailed"
 
 
 @dataclass(frozen=True)
