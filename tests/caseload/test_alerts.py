@@ -286,3 +286,17 @@ def test_the_flags_add_no_query_per_row(client, tenant_a):
         make_referral(cast, presenting_needs=["self_harm"])
     many = [_queries(client, user, url) for user, url in pages]
     assert many == few
+
+
+def test_an_alert_on_a_referral_redirected_at_triage_can_still_be_acknowledged(tenant_a):
+    cast = tenant_a
+    referral = make_referral(cast, urgency="emergency")
+    with tenant_context(cast.tenant.pk):
+        referral_services.referral_redirect(referral=referral, actor=cast.team_lead,
+                                            version=referral.version, destination="crisis",
+                                            note="Handed to the crisis team by phone")
+    [alert] = _alerts(cast, referral=referral)
+    with tenant_context(cast.tenant.pk):
+        services.risk_concern_acknowledge(concern=alert, actor=cast.team_lead, version=1,
+                                          response="Crisis team took it on")
+    assert not _alerts(cast, referral=referral, acknowledged_at__isnull=True)
