@@ -184,6 +184,9 @@ def open_alert_count(user: User) -> int:
     return open_alerts_for_user(user).count()
 
 
-def open_alerts_of_episode(concerns: list[RiskConcern]) -> list[RiskConcern]:
-    """The open ones among an episode's concerns already read (the care record's banner)."""
-    return [concern for concern in concerns if concern.is_open]
+def open_alerts_of(referral: Referral) -> QuerySet[RiskConcern]:
+    """The open concerns and alerts of the referral's episode, newest first: for a banner about
+    the person on pages other than the care record (which reads them with the rest of the
+    episode). The caller has fetched ``referral`` through a selector, so it may see it."""
+    return (selectors.episode_risk_concerns(referral).filter(acknowledged_at__isnull=True)
+            .order_by("-raised_at", "id"))

@@ -300,3 +300,15 @@ def test_an_alert_on_a_referral_redirected_at_triage_can_still_be_acknowledged(t
         services.risk_concern_acknowledge(concern=alert, actor=cast.team_lead, version=1,
                                           response="Crisis team took it on")
     assert not _alerts(cast, referral=referral, acknowledged_at__isnull=True)
+
+
+def test_the_open_alerts_of_an_episode_are_read_for_a_banner(tenant_a):
+    cast = tenant_a
+    referral = make_referral(cast, urgency="emergency", presenting_needs=["self_harm"])
+    with tenant_context(cast.tenant.pk):
+        assert sorted(c.rule for c in alerts.open_alerts_of(referral)) == [
+            "emergency_referral", "referral_self_harm_or_suicide"]
+        first = alerts.open_alerts_of(referral).first()
+        services.risk_concern_acknowledge(concern=first, actor=cast.team_lead, version=1,
+                                          response="Triaged at once")
+        assert alerts.open_alerts_of(referral).count() == 1
