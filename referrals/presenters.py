@@ -193,6 +193,8 @@ def _event_summary(event: ReferralEvent) -> str:
         return f"{details.get('kind', 'Intervention')} {verb}"
     if event.kind == "outcome_recorded":
         return f"{details.get('tool', '')} recorded: score {details.get('score', '')}"
+    if event.kind == "risk_concern_raised" and details.get("rule"):
+        return "Safety alert raised automatically: an answer signals risk"
     if event.kind == "onward_referral_sent":
         return (f"Onward referral sent to {details.get('service', '')} "
                 f"({details.get('organisation', '')}) with consent")

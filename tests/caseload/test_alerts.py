@@ -241,6 +241,8 @@ def test_an_alert_shows_on_each_page_until_a_lead_acknowledges_it(client, tenant
 
     page = _page(client, cast.clinician, record)
     assert 'id="open-alerts"' not in page and "safety plan reviewed" in page
+    timeline = _page(client, cast.clinician, reverse("referrals:timeline", args=[referral.pk]))
+    assert "Safety alert raised automatically" in timeline
     assert "Open risk alert" not in _row(
         _page(client, cast.clinician, reverse("caseload:mine")), record)
     assert "Open risk alert" not in _row(_page(client, cast.team_lead, team), record)
