@@ -267,11 +267,10 @@ FLAGS = {
 
 
 def care_flags(referral: Referral, today: dt.date) -> list[str]:
-    """The FLAGS codes that apply: a risk concern or alert not yet acknowledged by a lead; no
-    attended contact for more than 28 days (counted from the
-    referral when there has been none); the last two appointments missed; the care plan's
-    review-by date has come, or a risk concern came after the plan was last saved; no outcome
-    measure in the episode."""
+    """The FLAGS codes that apply: a risk concern or alert in the episode not yet acknowledged
+    by a lead; no attended contact for more than 28 days (counted from the referral when there
+    has been none); the last two appointments missed; the care plan's review-by date has come,
+    or a risk concern came after the plan was last saved; no outcome measure in the episode."""
     seen = referral.last_contact_on or referral.received_on
     saved, concern = referral.plan_saved_at, referral.last_concern_at
     checks = {
