@@ -52,7 +52,7 @@ from referrals.states import EventKind
 MEASURE = "outcome_measure"
 REFERRAL = "referral"
 
-#: Who the timeline and the audit log say raised an alert.
+#: Who the audit log says raised an alert (the timeline says "system", as for any job).
 SYSTEM_LABEL = "Safety alerts"
 
 
