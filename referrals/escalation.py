@@ -11,7 +11,8 @@ A referral still awaiting triage (or the MDT) when due is escalated once: the
 ``triage_escalated_at`` column is claimed by a conditional update, so a job run twice, or by two
 workers at once, emails once. Every lead of the referral's team is emailed; the email names the
 team and the urgency, never the person, and links to the triage queue. The escalation appends a
-timeline event and an audit row. A referral triaged before it is due is never escalated.
+timeline event and an audit row. A referral triaged before it is due is never escalated, nor
+is one the dataset import loaded (history from another system: imports email no one).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,7 +32,7 @@ from pcns.services import audit_record
 from pcns.tenancy import require_tenant_id
 from pcns.workdays import working_days_after
 from referrals.codes import Urgency
-from referrals.models import Referral
+from referrals.models import Referral, ReferralEvent
 from referrals.services import append_event
 from referrals.states import UNTRIAGED_STATUSES, EventKind
 
@@ -51,10 +52,15 @@ def triage_due_at(referral: Referral, tenant: Tenant) -> dt.datetime | None:
 
 
 def _waiting(tenant_id) -> QuerySet[Referral]:
+    """Urgent and emergency referrals awaiting triage and not escalated yet, except those the
+    dataset import loaded: history from another system, which emails no one (like the safety
+    alerts, caseload.alerts); they still head the triage queue by urgency."""
+    imported = ReferralEvent.objects.filter(tenant_id=tenant_id, referral_id=OuterRef("pk"),
+                                            kind=EventKind.IMPORTED)
     return Referral.objects.filter(
         tenant_id=tenant_id, status__in=UNTRIAGED_STATUSES, triage_escalated_at__isnull=True,
         urgency__in=[Urgency.EMERGENCY, Urgency.URGENT],
-    )
+    ).exclude(Exists(imported))
 
 
 def overdue_referral_ids(*, now: dt.datetime | None = None) -> list:

@@ -157,3 +157,21 @@ def test_the_beat_schedule_runs_the_escalation_often():
     entry = BEAT_SCHEDULE["escalate-untriaged-referrals"]
     assert entry["task"] == "referrals.tasks.escalate_untriaged_everywhere"
     assert entry["schedule"].minute == set(range(0, 60, 10))
+
+
+def test_an_imported_referral_still_awaiting_triage_emails_no_one(
+    tenant_a, mailoutbox, django_capture_on_commit_callbacks
+):
+    from pcns.dataset import dataset_import
+    from tests.dataset.helpers import person_row, referral_row, tables
+    from tests.factories import fresh_nhs_number
+
+    files = dict(people=[person_row("P1", fresh_nhs_number())],
+                 referrals=[referral_row("R1", "P1", tenant_a.pcn_team, urgency="emergency",
+                                         received_on="2027-03-24")])
+    with freeze_time(THURSDAY), tenant_context(tenant_a.tenant.pk):
+        report = dataset_import(tables=tables(**files), actor=tenant_a.tenant_admin)
+        assert report.errors == [] and report.imported
+    assert _run_at(tenant_a, THURSDAY + dt.timedelta(days=3),
+                   django_capture_on_commit_callbacks) == 0
+    assert mailoutbox == []
