@@ -16,3 +16,11 @@ class CaseloadConfig(AppConfig):
 
     def ready(self):
         from caseload import subject_access  # noqa: F401  (registers its subject access sections)
+        from caseload.alerts import on_referral_received
+        from caseload.selectors import open_concerns_exist
+        from referrals import hooks
+
+        # Safety alerts on referral intake, and their flag on the triage queue (referrals
+        # cannot import caseload: caseload.alerts says why it is wired this way).
+        hooks.referral_received.connect(on_referral_received, dispatch_uid="caseload.alerts")
+        hooks.queue_annotations["open_alerts"] = open_concerns_exist

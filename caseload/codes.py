@@ -212,7 +212,3 @@ TOOLS: dict[str, ToolSpec] = {
         ),
     ]
 }
-
-#: For each tool, the item (by 0-based index: PHQ-9 item 9, CORE-10 item 6) where any score
-#: above the minimum should prompt a review of risk.
-RISK_ITEMS: dict[str, int] = {OutcomeTool.PHQ9.value: 8, OutcomeTool.CORE10.value: 5}

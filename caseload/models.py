@@ -210,11 +210,25 @@ class OutcomeMeasure(Recorded):
 
 
 class RiskConcern(TenantOwned):
-    """A worker's concern about someone's safety, for the team lead to act on."""
+    """A concern about someone's safety, for the team lead to act on: raised by a worker, or
+    by the system as an *alert* when an answer signals risk (``rule``: caseload.alerts.RULES).
+
+    An alert has no ``raised_by``; it names the rule and the record that met it (``source_id``:
+    an outcome measure or the referral itself), and a rule fires once per source record.
+    """
 
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="risk_concerns")
     raised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", help_text="Empty for an alert raised by the system.",
+    )
+    rule = models.CharField(
+        max_length=40, blank=True,
+        help_text="For an alert: the code of the rule that raised it (caseload.alerts.RULES).",
+    )
+    source_id = models.UUIDField(
+        null=True, blank=True,
+        help_text="For an alert: the record that met the rule (an outcome measure, a referral).",
     )
     raised_at = models.DateTimeField(default=timezone.now)
     concern = limits.text_field("concern", limits.NOTE)
@@ -232,12 +246,33 @@ class RiskConcern(TenantOwned):
 
     class Meta:
         ordering = ["-raised_at"]
-        indexes = [models.Index(fields=["tenant", "referral"])]
-        constraints = limits.length_constraints("risk_concern", {
-            "concern": limits.NOTE, "response": limits.NOTE})
+        indexes = [
+            models.Index(fields=["tenant", "referral"]),
+            models.Index(fields=["tenant", "referral"], condition=Q(acknowledged_at__isnull=True),
+                         name="risk_concern_open"),
+        ]
+        constraints = [
+            *limits.length_constraints("risk_concern", {
+                "concern": limits.NOTE, "response": limits.NOTE}),
+            # A worker raises a concern; the system raises an alert by a rule, from a record.
+            models.CheckConstraint(
+                condition=(Q(rule="", source_id__isnull=True, raised_by__isnull=False)
+                           | (~Q(rule="") & Q(source_id__isnull=False))),
+                name="risk_concern_raised_by_someone_or_a_rule",
+            ),
+            # Raising an alert is idempotent: each rule fires once per source record.
+            models.UniqueConstraint(
+                fields=["tenant", "rule", "source_id"], condition=~Q(rule=""),
+                name="risk_concern_alert_once_per_rule_and_source",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return "Risk concern"
+        return "Alert" if self.rule else "Risk concern"
+
+    @property
+    def is_alert(self) -> bool:
+        return bool(self.rule)
 
     @property
     def is_open(self) -> bool:

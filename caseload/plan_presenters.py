@@ -7,8 +7,9 @@ from decimal import Decimal
 
 from django.urls import reverse
 
+from caseload import alerts
 from caseload.charts import change_text, format_score, score_chart, score_label
-from caseload.codes import RISK_ITEMS, TOOLS, CoProducer, OutcomeTool
+from caseload.codes import TOOLS, CoProducer, OutcomeTool
 from caseload.models import CarePlan, CarePlanVersion, OutcomeMeasure
 from caseload.plan_forms import help_field, item_field
 from config.templating import uk_date, uk_datetime
@@ -190,16 +191,13 @@ def _error(form, name: str) -> dict | None:
 
 
 def risk_flags(measure: OutcomeMeasure) -> dict | None:
-    """A risk item (PHQ-9 item 9, CORE-10 item 6) scored above its lowest answer."""
-    index = RISK_ITEMS.get(measure.tool)
-    if index is None or len(measure.items) <= index:
-        return None
-    spec = TOOLS[measure.tool]
-    value = measure.items[index]
-    if value <= spec.minimum:
-        return None
-    return {"tool": spec.tool.label, "item": index + 1, "label": spec.items[index],
-            "score": value, "date": uk_date(measure.completed_on)}
+    """A risk item scored above its threshold (the rules of caseload.alerts: PHQ-9 item 9,
+    CORE-10 item 6)."""
+    for rule, _text in alerts.rules_met(measure):
+        spec = TOOLS[measure.tool]
+        return {"tool": spec.tool.label, "item": rule.item, "label": spec.items[rule.item - 1],
+                "score": measure.items[rule.item - 1], "date": uk_date(measure.completed_on)}
+    return None
 
 
 def risk_flag_text(flag: dict) -> str:

@@ -23,8 +23,9 @@ ATTENDANCE_TAG = {
 }
 
 
-FLAG_TAG = {"no_recent_contact": "nhsuk-tag--red", "two_dnas": "nhsuk-tag--red",
-            "review_due": "nhsuk-tag--orange", "no_outcome_measure": "nhsuk-tag--yellow"}
+FLAG_TAG = {"open_alert": "nhsuk-tag--red", "no_recent_contact": "nhsuk-tag--red",
+            "two_dnas": "nhsuk-tag--red", "review_due": "nhsuk-tag--orange",
+            "no_outcome_measure": "nhsuk-tag--yellow"}
 
 
 def caseload_flags(referral, today: dt.date) -> list[dict[str, str]]:
@@ -84,6 +85,8 @@ def team_referral_rows(referrals, today: dt.date | None = None) -> list[dict]:
             "days": getattr(r, "waited_days", (today - r.received_on).days),
             "status": status_tag(r),
             "reallocate": reverse("referrals:allocate", args=[r.pk]),
+            "alert": ({"text": FLAGS["open_alert"], "classes": FLAG_TAG["open_alert"]}
+                      if r.open_alert else None),
         }
         for r in referrals
     ]
@@ -161,12 +164,17 @@ def outcome_summary_rows(measures: list[OutcomeMeasure]) -> list[dict]:
     return rows
 
 
+#: Who raised an alert, as the care record and the risk concerns page say it.
+SYSTEM_RAISED = "automatic safety alert"
+
+
 def concern_rows(concerns: list[RiskConcern], *, may_acknowledge) -> list[dict]:
     return [
         {
             "raised": uk_datetime(c.raised_at),
-            "by": str(c.raised_by),
+            "by": str(c.raised_by) if c.raised_by_id else SYSTEM_RAISED,
             "concern": c.concern,
+            "is_open": c.is_open,
             "status": ({"text": "Open", "classes": "nhsuk-tag--red"} if c.is_open
                        else {"text": "Acknowledged", "classes": "nhsuk-tag--grey"}),
             "response": (f"{c.response} ({c.acknowledged_by}, {uk_datetime(c.acknowledged_at)})"

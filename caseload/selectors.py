@@ -240,11 +240,25 @@ def with_care_flags(referrals: QuerySet[Referral], today: dt.date | None = None)
                                        tenant_id=OuterRef("tenant_id"))
             .order_by("-raised_at").values("raised_at")[:1]
         ),
+        open_alert=open_concerns_exist(episode=True),
     )
+
+
+def open_concerns_exist(*, episode: bool = False) -> Exists:
+    """An expression for a referral queryset: whether the referral (or, with ``episode``, its
+    whole episode) has a risk concern nobody has acknowledged yet, an alert raised by the
+    system (caseload.alerts) or a worker's concern. One subquery, so a list keeps its number of
+    queries however long it is."""
+    unacknowledged = RiskConcern.objects.filter(tenant_id=OuterRef("tenant_id"),
+                                                acknowledged_at__isnull=True)
+    if episode:
+        return Exists(unacknowledged.filter(referral__episode_id=OuterRef("episode_id")))
+    return Exists(unacknowledged.filter(referral_id=OuterRef("pk")))
 
 
 #: What needs attention on a caseload, by code, from the annotations of ``with_care_flags``.
 FLAGS = {
+    "open_alert": "Open risk alert",
     "no_recent_contact": f"No contact for {NO_CONTACT_DAYS} days",
     "two_dnas": "Two DNAs in a row",
     "review_due": "Care plan review due",
@@ -253,13 +267,14 @@ FLAGS = {
 
 
 def care_flags(referral: Referral, today: dt.date) -> list[str]:
-    """The FLAGS codes that apply: no attended contact for more than 28 days (counted from the
-    referral when there has been none); the last two appointments missed; the care plan's
-    review-by date has come, or a risk concern came after the plan was last saved; no outcome
-    measure in the episode."""
+    """The FLAGS codes that apply: a risk concern or alert in the episode not yet acknowledged
+    by a lead; no attended contact for more than 28 days (counted from the referral when there
+    has been none); the last two appointments missed; the care plan's review-by date has come,
+    or a risk concern came after the plan was last saved; no outcome measure in the episode."""
     seen = referral.last_contact_on or referral.received_on
     saved, concern = referral.plan_saved_at, referral.last_concern_at
     checks = {
+        "open_alert": referral.open_alert,
         "no_recent_contact": (today - seen).days > NO_CONTACT_DAYS,
         "two_dnas": referral.last_outcome == referral.outcome_before == Attendance.DNA,
         "review_due": saved is not None and (
@@ -325,6 +340,7 @@ def team_caseload_referrals(team: Team) -> QuerySet[Referral]:
         Referral.objects.filter(tenant_id=team.tenant_id, team=team,
                                 status__in=CASELOAD_STATUSES)
         .select_related("person", "worker__user")
+        .annotate(open_alert=open_concerns_exist(episode=True))
         .order_by("worker__user__last_name", "received_on")
     )
 

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from caseload import alerts
 from caseload.codes import (
     ASSESSING_KINDS,
     CLINICAL_INTERVENTION_KINDS,
@@ -564,7 +565,8 @@ def outcome_record(
     wants_more_help: list | None = None,
     contact: Contact | None = None,
 ) -> OutcomeMeasure:
-    """Record a completed questionnaire; its score is computed here from the items."""
+    """Record a completed questionnaire; its score is computed here from the items. An answer
+    that signals risk (caseload.alerts.RULES) raises an alert in the same transaction."""
     referral = _lock_for_care(referral, EventKind.OUTCOME_RECORDED)
     errors: dict[str, list] = {}
     require_code(errors, "tool", tool, OutcomeTool)
@@ -583,6 +585,7 @@ def outcome_record(
     _record_event(referral, actor=actor, kind=EventKind.OUTCOME_RECORDED, on=completed_on,
                   details={"tool": spec.tool.label, "score": str(score)})
     audit_record(actor=actor, action=AuditAction.CREATE, target=measure)
+    alerts.alerts_raise(record=measure, referral=referral)
     return measure
 
 

@@ -36,3 +36,35 @@ def notify_risk_concern(*, tenant_id: str, concern_id: str) -> int:
         recipient_list=recipients,
     )
     return len(recipients)
+
+
+@tenant_task(name="caseload.tasks.notify_alerts")
+def notify_alerts(*, tenant_id: str, concern_ids: list[str]) -> int:
+    """Email the leads of the referral's team, once, that the system raised safety alerts
+    (caseload.alerts). Each alert is claimed first (``leads_notified_at``), so a retried or
+    repeated task emails nobody twice; one email covers the alerts claimed together. Names the
+    team only. Returns how many leads were told."""
+    claimed = []
+    for concern_id in concern_ids:
+        if RiskConcern.objects.filter(pk=concern_id, leads_notified_at__isnull=True).update(
+            leads_notified_at=timezone.now()
+        ):
+            claimed.append(concern_id)
+    if not claimed:
+        return 0
+    concern = RiskConcern.objects.select_related("referral__team").get(pk=claimed[0])
+    team = concern.referral.team
+    recipients = [lead.user.email for lead in selectors.team_leads(team)]
+    if not recipients:
+        return 0
+    link = settings.SITE_URL + reverse("caseload:risk-concerns")
+    count = "A safety alert was" if len(claimed) == 1 else f"{len(claimed)} safety alerts were"
+    send_mail(
+        subject=f"Safety alert in {team.name}",
+        message=(f"{count} raised automatically in {team.name}: an answer recorded for someone "
+                 f"on the team's list signals risk. Sign in to read it and say what you did:"
+                 f"\n\n{link}\n"),
+        from_email=None,
+        recipient_list=recipients,
+    )
+    return len(recipients)

@@ -18,6 +18,12 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "reporting.tasks.refresh_all_tenants",
         "schedule": crontab(minute=30, hour=1),
     },
+    # Urgent and emergency referrals not triaged in the tenant's set time: their team's leads
+    # are emailed, once each (referrals.escalation). Often, since an emergency is due in hours.
+    "escalate-untriaged-referrals": {
+        "task": "referrals.tasks.escalate_untriaged_everywhere",
+        "schedule": crontab(minute="*/10"),
+    },
     # Refreshes whose worker died or whose task was lost, recorded as failed so that they stop
     # showing as in progress (reporting.services.refresh_runs_close_abandoned).
     "close-abandoned-metrics-refreshes": {

@@ -51,6 +51,19 @@ class Tenant(models.Model):
         help_text="Everyone signs in with a code from an authenticator app as well as their "
         "password. Tenant administrators and programme managers always do.",
     )
+    escalate_emergency_after_hours = models.PositiveSmallIntegerField(
+        "escalate emergency referrals after (hours)", default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(72)],
+        help_text="An emergency referral not triaged this long after it was entered is emailed "
+        "to every lead of its team, once.",
+    )
+    escalate_urgent_after_working_days = models.PositiveSmallIntegerField(
+        "escalate urgent referrals after (working days)", default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text="An urgent referral not triaged this many working days after it was entered "
+        "(same time of day; weekends and bank holidays in England do not count) is emailed to "
+        "every lead of its team, once.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

@@ -178,6 +178,11 @@ class Referral(TenantOwned):
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.AWAITING_TRIAGE)
 
+    triage_escalated_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When the team's leads were emailed that this urgent or emergency referral "
+        "was still not triaged (once: referrals.escalation).",
+    )
     triaged_on = models.DateField(null=True, blank=True)
     triaged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

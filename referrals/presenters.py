@@ -64,6 +64,10 @@ def wait_text(days: int) -> dict[str, str]:
     return {"text": text, "classes": "", "band": ""}
 
 
+#: The flag on a row whose referral has a risk alert no lead has acknowledged yet.
+ALERT_TAG = {"text": "Open risk alert", "classes": "nhsuk-tag--red"}
+
+
 def queue_rows(referrals, today: dt.date | None = None) -> list[dict]:
     today = today or timezone.localdate()
     rows = []
@@ -91,6 +95,8 @@ def queue_rows(referrals, today: dt.date | None = None) -> list[dict]:
             "person_href": reverse("referrals:person-detail", args=[person.pk]),
             "mdt_note": referral.mdt_note,
             "triage_href": reverse("referrals:triage", args=[referral.pk]),
+            # Annotated by caseload through referrals.hooks.queue_annotations.
+            "alert": ALERT_TAG if getattr(referral, "open_alerts", False) else None,
         })
     return rows
 
@@ -205,6 +211,8 @@ def _event_summary(event: ReferralEvent) -> str:
         return f"{details.get('tool', '')} recorded: score {details.get('score', '')}"
     if event.kind == "identity_checked":
         return "Identity checked: who the person is was confirmed"
+    if event.kind == "risk_concern_raised" and details.get("rule"):
+        return "Safety alert raised automatically: an answer signals risk"
     if event.kind == "onward_referral_sent":
         return (f"Onward referral sent to {details.get('service', '')} "
                 f"({details.get('organisation', '')}) with consent")

@@ -34,6 +34,7 @@ from pcns.audit import person_of_targets, person_record_targets
 from pcns.models import AuditEvent, Membership, Team, TeamKind, TeamMembership, User
 from pcns.roles import ADMIN_ROLES, CLINICAL_ROLES, PRACTICE_ROLES
 from pcns.selectors import _membership_or_404, audit_events_about
+from referrals import hooks
 from referrals.codes import Urgency
 from referrals.models import JointWorker, Person, PersonMerge, Referral, ReferralEvent
 from referrals.states import CASELOAD_STATUSES, UNTRIAGED_STATUSES, Status
@@ -97,7 +98,8 @@ def triage_queue_for_user(user: User) -> QuerySet[Referral]:
             status__in=UNTRIAGED_STATUSES,
         )
         .select_related("person", "team", "team__host")
-        .annotate(urgency_rank=_urgency_rank())
+        .annotate(urgency_rank=_urgency_rank(),
+                  **{name: make() for name, make in hooks.queue_annotations.items()})
         .order_by("urgency_rank", "received_on", "entered_at", "id")
     )
 

@@ -28,6 +28,7 @@ from pcns.models import AuditAction, IntakePause, Membership, Organisation, Team
 from pcns.roles import CLINICAL_ROLES
 from pcns.services import audit_record
 from pcns.tenancy import require_tenant_id
+from referrals import hooks
 from referrals.codes import (
     ContactMethod,
     EthnicCategory,
@@ -573,6 +574,8 @@ def _save_referral(
     previous = referral.previous_referral
     if previous is not None and previous.team_id == referral.team_id:
         referral = _reopen_episode(referral, previous=previous, actor=actor)
+    # In this transaction: the safety alerts it raises (caseload) are saved with the referral.
+    hooks.referral_received.send(sender=Referral, referral=referral, actor=actor)
     return referral
 
 

@@ -62,6 +62,7 @@ class EventKind(models.TextChoices):
     PERSON_UNMERGED = "person_unmerged", "Person record merge undone"
     IMPORTED = "imported", "Imported from another system"
     IDENTITY_CHECKED = "identity_checked", "Identity checked"
+    TRIAGE_ESCALATED = "triage_escalated", "Not triaged in time: the team's leads were emailed"
 
 
 @dataclass(frozen=True)
@@ -108,8 +109,9 @@ TRANSITIONS: dict[EventKind, Transition] = {
                    "given an outcome measure"),
         Transition(EventKind.RISK_CONCERN_RAISED, OPEN_STATUSES, None,
                    "given a risk concern"),
-        Transition(EventKind.RISK_CONCERN_ACKNOWLEDGED, OPEN_STATUSES | {Status.DISCHARGED},
-                   None, "given an acknowledgement"),
+        # In any state: an alert on a referral since redirected or rejected must not stay open.
+        Transition(EventKind.RISK_CONCERN_ACKNOWLEDGED, frozenset(Status), None,
+                   "given an acknowledgement"),
         Transition(EventKind.ONWARD_REFERRAL_SENT, OPEN_STATUSES, None,
                    "referred on to a VCSE partner"),
         Transition(EventKind.IDENTITY_CHECKED, OPEN_STATUSES, None,

@@ -379,14 +379,19 @@ class RiskConcernAcknowledgeInput(serializers.Serializer):
 
 
 class RiskConcernOutput(serializers.ModelSerializer):
-    raised_by = serializers.CharField()
+    raised_by = serializers.CharField(allow_null=True,
+                                      help_text="Empty for an alert raised by the system.")
+    rule = serializers.CharField(
+        help_text="For an alert raised by the system: the code of its rule (phq9_item9, "
+        "core10_item6, referral_self_harm_or_suicide, emergency_referral); empty for a "
+        "worker's concern.")
     acknowledged_by = serializers.CharField(allow_null=True)
     is_open = serializers.BooleanField()
 
     class Meta:
         model = RiskConcern
-        fields = ["id", "version", "referral", "raised_by", "raised_at", "concern", "is_open",
-                  "acknowledged_by", "acknowledged_at", "response"]
+        fields = ["id", "version", "referral", "raised_by", "rule", "raised_at", "concern",
+                  "is_open", "acknowledged_by", "acknowledged_at", "response"]
 
 
 # --------------------------------------------------------------------------- discharge

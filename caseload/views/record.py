@@ -70,6 +70,9 @@ def care_record(request: HttpRequest, referral_id) -> HttpResponse:
         "discharge": in_care and permissions.can_discharge(user, referral),
         "onward": vcse_permissions.can_send_onward_referral(user, referral),
     }
+    concerns = presenters.concern_rows(
+        list(selectors.episode_risk_concerns(referral).select_related("referral__team")),
+        may_acknowledge=lambda c: permissions.can_acknowledge_risk_concern(user, c))
     return render(request, "caseload/record.jinja", {
         "referral": referral,
         "person": referral.person,
@@ -92,9 +95,8 @@ def care_record(request: HttpRequest, referral_id) -> HttpResponse:
                 user, referral, i.kind)),
         "outcomes": presenters.outcome_summary_rows(
             list(selectors.episode_outcome_measures(referral))),
-        "concerns": presenters.concern_rows(
-            list(selectors.episode_risk_concerns(referral).select_related("referral__team")),
-            may_acknowledge=lambda c: permissions.can_acknowledge_risk_concern(user, c)),
+        "concerns": concerns,
+        "open_alerts": [row for row in concerns if row["is_open"]],
         "onward_referrals": vcse_presenters.care_record_rows(
             vcse_selectors.onward_referrals_of(referral)),
     })

@@ -700,8 +700,8 @@ def test_my_caseload_shows_contact_dates_days_since_referral_and_flags(api, tena
     assert later["next_contact_on"] == str(TODAY + dt.timedelta(days=4))
     assert later["flags"] == ["two_dnas"]
 
-    _raise_concern(tenant_a, referral)
-    assert row()["flags"] == ["two_dnas", "review_due"]
+    _raise_concern(tenant_a, referral)  # open until a lead acknowledges it
+    assert row()["flags"] == ["open_alert", "two_dnas", "review_due"]
 
 
 def test_a_joint_worker_sees_the_referral_in_their_caseload_as_joint(api, tenant_a):

@@ -14,9 +14,9 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from caseload import services
+from caseload.alerts import RISK_ITEMS
 from caseload.codes import (
     ASSESSING_KINDS,
-    RISK_ITEMS,
     TOOLS,
     AssessmentKind,
     OutcomeTool,
