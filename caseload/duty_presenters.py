@@ -60,6 +60,20 @@ def duty_sections(duties: list[TeamDuty]) -> list[dict]:
     return sections
 
 
+def open_alerts_banner(duties: list[TeamDuty]) -> dict | None:
+    """The warning at the top of the duty view while any alert or risk concern in the lead's
+    teams is unacknowledged: it stays until a lead says what they did about each one."""
+    total = sum(d.open_alerts for d in duties)
+    if not total:
+        return None
+    return {
+        "count": total,
+        "text": ("1 safety alert or risk concern is" if total == 1
+                 else f"{total} safety alerts or risk concerns are") + " waiting for a lead",
+        "href": f"{reverse('caseload:risk-concerns')}?{urlencode({'status': 'open'})}",
+    }
+
+
 def review_rows(referrals, today: dt.date) -> list[dict]:
     return [
         {

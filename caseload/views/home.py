@@ -22,8 +22,10 @@ def home_team_lead(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     today = timezone.localdate()
     teams = list(selectors.teams_led_by(request.user))
+    duties = duty.team_duty(teams, today)
     return render(request, "caseload/home_team_lead.jinja", {
-        "teams": duty_presenters.duty_sections(duty.team_duty(teams, today)),
+        "alerts": duty_presenters.open_alerts_banner(duties),
+        "teams": duty_presenters.duty_sections(duties),
     })
 
 
