@@ -366,3 +366,10 @@ def _reporting_rows(cast: Cast) -> None:
                                period=period, period_end=timezone.localdate(),
                                dimension="tenant", dimension_label=cast.tenant.name,
                                numerator=0, value=0, computed_at=now)
+
+
+def let_non_clinical_roles_see_the_team(cast: Cast, on: bool = True) -> None:
+    """The tenant setting that lets peer support workers and connectors open every person of
+    their teams, not only those allocated to them (tests/caseload/test_least_privilege.py)."""
+    with tenant_context(cast.tenant.pk):
+        Tenant.objects.filter(pk=cast.tenant.pk).update(non_clinical_team_access=on)
