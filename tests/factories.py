@@ -39,7 +39,7 @@ from referrals.models import IntakeRefusal, Person, Referral
 from referrals.validators import nhs_number_check_digit
 from reporting.models import MetricValue, RefreshRun
 from vcse import services as vcse_services
-from vcse.models import OnwardReferral, Service
+from vcse.models import OnwardMessage, OnwardReferral, Service
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -328,6 +328,12 @@ def _vcse_rows(cast: Cast) -> None:
                                             attendance="attended",
                                             support_types=["welfare_benefits"]),
     )
+    # Written directly, already notified: the service would queue an email task that could
+    # outlive the test (vcse/messages.py is tested in tests/vcse/test_messages.py).
+    OnwardMessage.objects.create(
+        tenant=cast.tenant, onward_referral=onward, organisation=cast.vcse, side="partner",
+        author=cast.users["vcse_worker"], author_label="Vcse_Worker", notified_at=timezone.now(),
+        body="We left a voicemail. Is a morning call better?")
 
 
 def _dataset_rows(cast: Cast) -> None:
