@@ -8,6 +8,8 @@ import datetime as dt
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -132,3 +134,26 @@ def test_another_partner_and_another_place_never_see_the_withdrawn_row(client, t
         client.force_login(user)
         page = _closed(client)
         assert onward.reference not in page and "Withdrawn by the referrer" not in page
+
+
+def _closed_queries(client) -> int:
+    client.get(reverse("vcse:inbox"), {"tab": "closed"})  # warm the session and membership
+    with CaptureQueriesContext(connection) as queries:
+        _closed(client)
+    return len(queries)
+
+
+def test_the_closed_tab_takes_the_same_number_of_queries_for_1_or_6_withdrawn_rows(client,
+                                                                                   tenant_a):
+    def withdrawn() -> None:
+        onward = _onward(tenant_a, "Quill")
+        with tenant_context(tenant_a.tenant.pk):
+            services.consent_withdraw(onward=onward, actor=tenant_a.clinician,
+                                      version=onward.version)
+
+    withdrawn()
+    client.force_login(tenant_a.vcse_worker)
+    few = _closed_queries(client)
+    for _ in range(5):
+        withdrawn()
+    assert _closed_queries(client) == few
