@@ -15,19 +15,30 @@ from pcns.models import Membership, Team, TeamMembership, User
 from pcns.permissions import _membership
 from pcns.roles import CLINICAL_ROLES, LEAD_ROLES
 from referrals.models import JointWorker, Referral
+from referrals.selectors import referred_on_by, sees_allocated_only
 
 
 def _in_team(membership: Membership, team_id) -> bool:
     return TeamMembership.objects.filter(membership=membership, team_id=team_id).exists()
 
 
+def _team_or_referred_on(membership: Membership, referral: Referral) -> bool:
+    """In the referral's team; for peer support workers and connectors, the team counts only
+    if their tenant says so, and having referred the person on counts instead
+    (referrals.selectors.sees_allocated_only)."""
+    if sees_allocated_only(membership):
+        return referred_on_by(membership).filter(pk=referral.pk).exists()
+    return _in_team(membership, referral.team_id)
+
+
 def _works_on(membership: Membership, referral: Referral) -> bool:
-    """In the referral's team, or holding it as named or joint worker."""
+    """In the referral's team, or holding it as named or joint worker (see above for peer
+    support workers and connectors)."""
     return (
         referral.tenant_id == membership.tenant_id
         and (
             referral.worker_id == membership.pk
-            or _in_team(membership, referral.team_id)
+            or _team_or_referred_on(membership, referral)
             or JointWorker.objects.filter(referral=referral, membership=membership).exists()
         )
     )

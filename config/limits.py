@@ -30,6 +30,8 @@ GOAL = 500
 REASON = 5_000
 #: Long free text: notes, summaries, plans, concerns, a service's description.
 NOTE = 10_000
+#: A message between a referring team and a VCSE partner about an onward referral.
+MESSAGE = 2_000
 #: A value in a query string (a filter, a search): longer ones are refused with a 400.
 QUERY_VALUE = 1_000
 

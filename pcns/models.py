@@ -64,6 +64,12 @@ class Tenant(models.Model):
         "(same time of day; weekends and bank holidays in England do not count) is emailed to "
         "every lead of its team, once.",
     )
+    non_clinical_team_access = models.BooleanField(
+        "peer support workers and connectors see their team's people", default=False,
+        help_text="Off: peer support workers and community connectors open only the records of "
+        "people they are allocated to (named or joint worker) or referred on. On: every person "
+        "of their teams, as clinical staff do.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

@@ -13,6 +13,9 @@ CLINICAL_ROLES = frozenset(
     }
 )
 LEAD_ROLES = frozenset({Role.CLINICAL_LEAD})
+#: Open only the records of people they are allocated to (named or joint worker) or referred on,
+#: not their whole team's, unless their tenant widens it (Tenant.non_clinical_team_access).
+ALLOCATED_ONLY_ROLES = frozenset({Role.CONNECTOR, Role.PEER_SUPPORT})
 VCSE_ROLES = frozenset({Role.VCSE_WORKER, Role.VCSE_LEAD})
 PRACTICE_ROLES = frozenset({Role.GP_PRACTICE})
 PROGRAMME_ROLES = frozenset({Role.PROGRAMME_MANAGER})

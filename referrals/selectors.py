@@ -1,7 +1,9 @@
 """Reads of people and referrals, scoped to the user before anything else.
 
 Who sees a referral: clinical staff see the referrals of their own teams and those they are
-allocated to (named or joint worker). Practice staff see only the status of referrals their
+allocated to (named or joint worker). Peer support workers and community connectors see only
+those they are allocated to or referred on to a VCSE service, unless their tenant widens it to
+their teams (``sees_allocated_only``). Practice staff see only the status of referrals their
 practice made (``practice_referral_list``). VCSE staff, programme managers and administrators see
 no referrals here (administrators see people, to merge duplicates).
 ``*_get_for_user`` raises 404 for missing and for not-yours alike.
@@ -32,7 +34,7 @@ from django.utils import timezone
 
 from pcns.audit import person_of_targets, person_record_targets
 from pcns.models import AuditEvent, Membership, Team, TeamKind, TeamMembership, User
-from pcns.roles import ADMIN_ROLES, CLINICAL_ROLES, PRACTICE_ROLES
+from pcns.roles import ADMIN_ROLES, ALLOCATED_ONLY_ROLES, CLINICAL_ROLES, PRACTICE_ROLES
 from pcns.selectors import _membership_or_404, audit_events_about
 from referrals import hooks
 from referrals.codes import Urgency
@@ -44,9 +46,27 @@ def _my_team_ids(membership: Membership):
     return TeamMembership.objects.filter(membership=membership).values("team_id")
 
 
+def sees_allocated_only(membership: Membership) -> bool:
+    """Least privilege for non-clinical roles: peer support workers and connectors open the
+    records of the people they work with, not their whole team's, unless the tenant says
+    otherwise. Reads the tenant only for those roles (other roles' query counts stay put)."""
+    return (membership.role in ALLOCATED_ONLY_ROLES
+            and not membership.tenant.non_clinical_team_access)
+
+
+def referred_on_by(membership: Membership) -> QuerySet[Referral]:
+    """Ids of the referrals the member referred on to a VCSE service. Reached through the
+    onward referrals' related name: this app may not import vcse."""
+    return Referral.objects.filter(tenant_id=membership.tenant_id,
+                                   onward_referrals__sent_by_id=membership.user_id).values("pk")
+
+
 def _visible_referrals_q(membership: Membership) -> Q:
     joint = JointWorker.objects.filter(membership=membership).values("referral_id")
-    return Q(team_id__in=_my_team_ids(membership)) | Q(worker=membership) | Q(pk__in=joint)
+    mine = Q(worker=membership) | Q(pk__in=joint)
+    if sees_allocated_only(membership):
+        return mine | Q(pk__in=referred_on_by(membership))
+    return Q(team_id__in=_my_team_ids(membership)) | mine
 
 
 def referral_list_for_user(user: User) -> QuerySet[Referral]:
@@ -87,16 +107,20 @@ def _urgency_rank():
 
 def triage_queue_for_user(user: User) -> QuerySet[Referral]:
     """Referrals awaiting triage (or the MDT) in the user's own teams: most urgent first, then
-    longest waiting. One query whatever its length (people, teams and PCNs joined in)."""
+    longest waiting. One query whatever its length (people, teams and PCNs joined in). Peer
+    support workers and connectors see only those they may open (``sees_allocated_only``)."""
     membership = _membership_or_404(user)
     if membership.role not in CLINICAL_ROLES:
         return Referral.objects.none()
+    queue = Referral.objects.filter(
+        tenant_id=membership.tenant_id,
+        team_id__in=_my_team_ids(membership),
+        status__in=UNTRIAGED_STATUSES,
+    )
+    if sees_allocated_only(membership):
+        queue = queue.filter(_visible_referrals_q(membership))
     return (
-        Referral.objects.filter(
-            tenant_id=membership.tenant_id,
-            team_id__in=_my_team_ids(membership),
-            status__in=UNTRIAGED_STATUSES,
-        )
+        queue
         .select_related("person", "team", "team__host")
         .annotate(urgency_rank=_urgency_rank(),
                   **{name: make() for name, make in hooks.queue_annotations.items()})

@@ -39,7 +39,7 @@ from referrals.models import IntakeRefusal, Person, Referral
 from referrals.validators import nhs_number_check_digit
 from reporting.models import MetricValue, RefreshRun
 from vcse import services as vcse_services
-from vcse.models import OnwardReferral, Service
+from vcse.models import OnwardMessage, OnwardReferral, Service
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -328,6 +328,12 @@ def _vcse_rows(cast: Cast) -> None:
                                             attendance="attended",
                                             support_types=["welfare_benefits"]),
     )
+    # Written directly, already notified: the service would queue an email task that could
+    # outlive the test (vcse/messages.py is tested in tests/vcse/test_messages.py).
+    OnwardMessage.objects.create(
+        tenant=cast.tenant, onward_referral=onward, organisation=cast.vcse, side="partner",
+        author=cast.users["vcse_worker"], author_label="Vcse_Worker", notified_at=timezone.now(),
+        body="We left a voicemail. Is a morning call better?")
 
 
 def _dataset_rows(cast: Cast) -> None:
@@ -366,3 +372,10 @@ def _reporting_rows(cast: Cast) -> None:
                                period=period, period_end=timezone.localdate(),
                                dimension="tenant", dimension_label=cast.tenant.name,
                                numerator=0, value=0, computed_at=now)
+
+
+def let_non_clinical_roles_see_the_team(cast: Cast, on: bool = True) -> None:
+    """The tenant setting that lets peer support workers and connectors open every person of
+    their teams, not only those allocated to them (tests/caseload/test_least_privilege.py)."""
+    with tenant_context(cast.tenant.pk):
+        Tenant.objects.filter(pk=cast.tenant.pk).update(non_clinical_team_access=on)

@@ -8,6 +8,7 @@ class VcseConfig(AppConfig):
         "vcse.onwardreferral": "person",
         "vcse.consent": "onward_referral__person",
         "vcse.vcsecontact": "onward_referral__person",
+        "vcse.onwardmessage": "onward_referral__person",
     }
 
     def ready(self):

@@ -84,6 +84,13 @@ class OnwardEventKind(models.TextChoices):
     IMPORTED = "imported", "Imported from another system"
 
 
+class MessageSide(models.TextChoices):
+    """Who wrote a message about an onward referral."""
+
+    REFERRER = "referrer", "The referring team"
+    PARTNER = "partner", "The partner organisation"
+
+
 #: ORUK service status for a directory entry.
 ORUK_STATUS = {True: "active", False: "inactive"}
 

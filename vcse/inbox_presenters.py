@@ -21,7 +21,7 @@ from vcse.codes import (
     SupportCategory,
 )
 from vcse.models import OnwardReferral, OnwardReferralEvent, VcseContact
-from vcse.selectors import INBOX_TABS
+from vcse.selectors import INBOX_TABS, partner_access_ended
 from vcse.workdays import working_days_between
 
 STATUS_TAG = {
@@ -79,12 +79,33 @@ def inbox_tabs(counts: dict[str, int], current: str) -> list[dict]:
     ]
 
 
+WITHDRAWN_TAG = {"text": "Withdrawn", "classes": STATUS_TAG[OnwardStatus.WITHDRAWN]}
+
+
+def ended_row(onward: OnwardReferral) -> dict:
+    """An onward referral the partner may no longer see (withdrawn, or consent ended): its
+    reference and dates, and nothing about the person, not even the service it was for."""
+    consent = onward.consent
+    withdrawn = consent.withdrawn_on is not None
+    ended_on = consent.withdrawn_on if withdrawn else min(
+        consent.expires_on + dt.timedelta(days=1), timezone.localdate())
+    return {
+        "ended": True,
+        "reference": onward.reference,
+        "sent_on": uk_date(onward.sent_on),
+        "status": WITHDRAWN_TAG,
+        "outcome": "Withdrawn by the referrer" if withdrawn else "Withdrawn: consent ended",
+        "closed_on": uk_date(ended_on),
+    }
+
+
 def inbox_rows(onwards, today: dt.date | None = None) -> list[dict]:
     """Rows of the inbox list; each onward referral carries ``contact_count``
-    (selectors.inbox_for_user)."""
+    (selectors.inbox_for_user). In the Closed tab, those whose access has ended are bare
+    (``ended_row``)."""
     today = today or timezone.localdate()
     return [
-        {
+        ended_row(o) if partner_access_ended(o, today) else {
             "href": reverse("vcse:inbox-detail", args=[o.pk]),
             "name": shared_name(o),
             "service": o.service.name,
@@ -99,6 +120,11 @@ def inbox_rows(onwards, today: dt.date | None = None) -> list[dict]:
         }
         for o in onwards
     ]
+
+
+def shown_in_full(onwards, today: dt.date | None = None) -> list[OnwardReferral]:
+    """The rows that show the person's shared details (to audit); not the bare ones."""
+    return [o for o in onwards if not partner_access_ended(o, today)]
 
 
 # --------------------------------------------------------------------------- the detail page

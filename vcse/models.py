@@ -21,6 +21,7 @@ from vcse.codes import (
     ClosureOutcome,
     ConsentGiver,
     DeclineReason,
+    MessageSide,
     OnwardEventKind,
     OnwardStatus,
     SupportCategory,
@@ -149,6 +150,11 @@ class OnwardReferral(TenantOwned):
     def __str__(self) -> str:
         return f"Onward referral sent {self.sent_on:%d/%m/%Y}"
 
+    @property
+    def reference(self) -> str:
+        """A short reference both sides can quote (on the phone, in an email): not personal."""
+        return f"OR-{self.pk.hex[:8].upper()}"
+
 
 class Consent(TenantOwned):
     """The person's consent to share their details with one organisation for one purpose.
@@ -245,3 +251,32 @@ class OnwardReferralEvent(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.effective_on:%d/%m/%Y}"
+
+
+class OnwardMessage(TenantOwned):
+    """A message about one onward referral between the referring team and the partner
+    organisation: plain text, for arranging support, never clinical data. Append-only.
+
+    ``organisation`` is the partner's (as on the onward referral), so the partner's side scopes
+    on one column as elsewhere. ``notified_at`` is set when the other side is emailed, once.
+    """
+
+    onward_referral = models.ForeignKey(OnwardReferral, on_delete=models.PROTECT,
+                                        related_name="messages")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    side = models.CharField(max_length=20, choices=MessageSide.choices)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+")
+    author_label = models.CharField(max_length=200, help_text="Name at the time.")
+    body = limits.text_field("message", limits.MESSAGE)
+    sent_at = models.DateTimeField(default=timezone.now)
+    notified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the other side was emailed about it.")
+
+    class Meta:
+        ordering = ["sent_at"]
+        constraints = [limits.length_constraint("onward_message", "body", limits.MESSAGE)]
+        indexes = [models.Index(fields=["tenant", "onward_referral", "sent_at"])]
+
+    def __str__(self) -> str:
+        return f"Message sent {self.sent_at:%d/%m/%Y %H:%M}"

@@ -17,7 +17,8 @@ import datetime as dt
 import uuid
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Greatest
 from django.http import Http404
 from django.utils import timezone
 
@@ -179,20 +180,55 @@ def inbox_get_for_user(user: User, onward_id: uuid.UUID) -> OnwardReferral:
     return _get(inbox_for_user(user), onward_id)
 
 
+def _access_ended(today: dt.date) -> Q:
+    """The partner's access has ended: withdrawn, or consent withdrawn or past its end date."""
+    return (Q(status=OnwardStatus.WITHDRAWN) | Q(consent__withdrawn_on__isnull=False)
+            | Q(consent__expires_on__lt=today))
+
+
+def partner_access_ended(onward: OnwardReferral, today: dt.date | None = None) -> bool:
+    """``_access_ended`` for one onward referral (its consent loaded)."""
+    consent = onward.consent
+    return (onward.status == OnwardStatus.WITHDRAWN or consent.withdrawn_on is not None
+            or consent.expires_on < (today or _today()))
+
+
+def _tab_q(tab: str, today: dt.date) -> Q:
+    """The Closed tab also keeps the onward referrals whose access has ended, so the partner
+    sees they were withdrawn rather than losing them (shown without personal details)."""
+    statuses = INBOX_TABS[tab][1]
+    shown = _consent_stands(today) & Q(status__in=statuses)
+    return shown | _access_ended(today) if tab == "closed" else shown
+
+
+def _partner_rows(membership: Membership) -> QuerySet[OnwardReferral]:
+    return OnwardReferral.objects.filter(tenant_id=membership.tenant_id,
+                                         organisation_id__in=vcse_organisation_ids(membership))
+
+
 def inbox_tab(user: User, tab: str) -> QuerySet[OnwardReferral]:
-    statuses = INBOX_TABS.get(tab, INBOX_TABS["new"])[1]
-    inbox = inbox_for_user(user).filter(status__in=statuses)
-    return inbox.order_by("-closed_on", "-sent_on") if tab == "closed" else inbox
+    if tab != "closed":
+        statuses = INBOX_TABS.get(tab, INBOX_TABS["new"])[1]
+        return inbox_for_user(user).filter(status__in=statuses)
+    membership = _membership_or_404(user)
+    if membership.role not in VCSE_ROLES:
+        return OnwardReferral.objects.none()
+    # Most recently finished first: withdrawn, closed or declined, whichever came last.
+    finished = Greatest("closed_on", "responded_on", "consent__withdrawn_on")
+    return (_partner_rows(membership).filter(_tab_q("closed", _today()))
+            .select_related("service", "organisation", "consent", "sent_by")
+            .annotate(contact_count=Count("contacts"), finished_on=finished)
+            .order_by(F("finished_on").desc(nulls_last=True), "-sent_on", "id"))
 
 
 def inbox_counts(user: User) -> dict[str, int]:
-    counts = dict.fromkeys(INBOX_TABS, 0)
-    rows = inbox_for_user(user).order_by().values("status").annotate(n=Count("id", distinct=True))
-    for row in rows:
-        for tab, (_label, statuses) in INBOX_TABS.items():
-            if row["status"] in statuses:
-                counts[tab] += row["n"]
-    return counts
+    """How many onward referrals each tab shows, in one query."""
+    membership = _membership_or_404(user)
+    if membership.role not in VCSE_ROLES:
+        return dict.fromkeys(INBOX_TABS, 0)
+    today = _today()
+    return _partner_rows(membership).aggregate(
+        **{tab: Count("pk", filter=_tab_q(tab, today)) for tab in INBOX_TABS})
 
 
 def sender_team_names(onward: OnwardReferral) -> list[str]:

@@ -1,11 +1,18 @@
-"""Onward referrals to VCSE services, consents and VCSE contacts, for a subject access request
+"""Onward referrals to VCSE services, consents, VCSE contacts and messages, for a subject access
+request
 (pcns.subject_access)."""
 
 from __future__ import annotations
 
 from pcns.subject_access import Section, record_of, register
 from referrals.subject_access import people_of
-from vcse.models import Consent, OnwardReferral, OnwardReferralEvent, VcseContact
+from vcse.models import (
+    Consent,
+    OnwardMessage,
+    OnwardReferral,
+    OnwardReferralEvent,
+    VcseContact,
+)
 
 
 def sections(person) -> list[Section]:
@@ -31,7 +38,13 @@ def sections(person) -> list[Section]:
             "onward_referral__service", "actor").order_by("at", "pk"):
         events.records.append(record_of(row, title=f"{row.get_kind_display()} on "
                                                    f"{row.effective_on:%d/%m/%Y}"))
-    return [onward_section, consents, contacts, events]
+    messages = Section(key="onward_messages",
+                       title="Messages between the referring team and VCSE services")
+    for row in OnwardMessage.objects.filter(onward_referral__in=onward).select_related(
+            "onward_referral__service", "organisation", "author").order_by("sent_at", "pk"):
+        messages.records.append(record_of(row, title=f"Message about the onward referral to "
+                                                     f"{row.onward_referral.service}"))
+    return [onward_section, consents, contacts, events, messages]
 
 
 register(order=30, name="vcse", contributor=sections)

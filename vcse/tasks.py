@@ -17,7 +17,8 @@ from django.utils import timezone
 from pcns.tasks import platform_task, tenant_task
 from pcns.tenancy import all_tenant_ids
 from vcse import selectors, services
-from vcse.models import OnwardReferral
+from vcse.codes import MessageSide
+from vcse.models import OnwardMessage, OnwardReferral
 
 
 @platform_task(name="vcse.tasks.flag_unanswered_everywhere")
@@ -77,3 +78,34 @@ def _email_unanswered(onward: OnwardReferral) -> None:
                      f"{link}\n"),
             from_email=None, recipient_list=leads,
         )
+
+
+@tenant_task(name="vcse.tasks.notify_onward_message")
+def notify_onward_message(*, tenant_id: str, message_id: str) -> int:
+    """Email the other side that a message was posted about an onward referral: the
+    organisation or team, the reference and a link only; the message and the person are read
+    after signing in. Claimed before sending, so a retry never emails twice. Returns how many
+    people were told."""
+    from vcse import messages  # it queues this task: import it when the task runs
+
+    if not messages.message_claim_notification(message_id=message_id):
+        return 0
+    message = OnwardMessage.objects.select_related(
+        "onward_referral__organisation", "onward_referral__referral").get(pk=message_id)
+    recipients = messages.recipients_of(message)
+    if not recipients:
+        return 0
+    onward = message.onward_referral
+    if message.side == MessageSide.PARTNER:
+        sender = onward.organisation.name
+        link = settings.SITE_URL + reverse("vcse:onward-detail", args=[onward.pk])
+    else:
+        sender = "The referring team"
+        link = settings.SITE_URL + reverse("vcse:inbox-detail", args=[onward.pk])
+    send_mail(
+        subject=f"New message about onward referral {onward.reference}",
+        message=(f"{sender} sent a message about onward referral {onward.reference} "
+                 f"(to {onward.organisation.name}). Sign in to read it and reply:\n\n{link}\n"),
+        from_email=None, recipient_list=recipients,
+    )
+    return len(recipients)

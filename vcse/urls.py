@@ -1,6 +1,6 @@
 from django.urls import path
 
-from vcse.views import directory, feed, inbox, referrer, report
+from vcse.views import directory, feed, inbox, messages, referrer, report
 
 app_name = "vcse"
 
@@ -15,6 +15,8 @@ urlpatterns = [
     path("onward-referrals/<uuid:onward_id>/", referrer.onward_detail, name="onward-detail"),
     path("onward-referrals/<uuid:onward_id>/withdraw-consent/", referrer.consent_withdraw,
          name="consent-withdraw"),
+    path("onward-referrals/<uuid:onward_id>/messages/", messages.onward_messages,
+         name="onward-messages"),
     # The partner's side: VCSE staff of the receiving organisation.
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/<uuid:onward_id>/", inbox.inbox_detail, name="inbox-detail"),
@@ -22,6 +24,7 @@ urlpatterns = [
     path("inbox/<uuid:onward_id>/decline/", inbox.decline, name="inbox-decline"),
     path("inbox/<uuid:onward_id>/contacts/new/", inbox.contact_new, name="inbox-contact-new"),
     path("inbox/<uuid:onward_id>/close/", inbox.close, name="inbox-close"),
+    path("inbox/<uuid:onward_id>/messages/", messages.inbox_messages, name="inbox-messages"),
     # The VCSE activity report.
     path("vcse-activity/", report.activity, name="activity"),
     path("vcse-activity.csv", report.activity_csv, name="activity-csv"),

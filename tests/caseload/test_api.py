@@ -64,6 +64,17 @@ def _allocated(cast, **overrides) -> Referral:
         )
 
 
+def _allocated_with_support(cast) -> Referral:
+    """As ``_allocated``, with the peer support worker and the connector as joint workers (they
+    open only the records of people allocated to them: test_least_privilege.py)."""
+    referral = _allocated(cast)
+    with tenant_context(cast.tenant.pk):
+        return referral_services.referral_reallocate(
+            referral=referral, actor=cast.clinician, version=referral.version,
+            worker=cast.clinician.membership,
+            joint_workers=[cast.peer_support.membership, cast.connector.membership])
+
+
 def _contact_body(referral, **overrides) -> dict:
     return {"referral": str(referral.pk), "on": str(YESTERDAY), "mode": "telephone",
             "attendance": "attended", "purpose": "support", **overrides}
@@ -459,7 +470,7 @@ def test_an_assessment_makes_an_allocated_referral_active(api, tenant_a):
 def test_peer_support_workers_and_connectors_cannot_record_clinical_care(
     api, tenant_a, label, name, body, model
 ):
-    referral = _allocated(tenant_a)
+    referral = _allocated_with_support(tenant_a)
     before = _count(tenant_a, model)
     api.force_authenticate(tenant_a.users[label])
     response = api.post(_url(name), body(referral), format="json")
@@ -470,7 +481,7 @@ def test_peer_support_workers_and_connectors_cannot_record_clinical_care(
 
 @pytest.mark.parametrize("label", ["peer_support", "connector"])
 def test_peer_support_workers_and_connectors_cannot_discharge(api, tenant_a, label):
-    referral = _allocated(tenant_a)
+    referral = _allocated_with_support(tenant_a)
     api.force_authenticate(tenant_a.users[label])
     response = api.post(_url("referral-discharge", referral),
                         {"version": referral.version, "reason": "goals_met"}, format="json")
@@ -482,7 +493,7 @@ def test_peer_support_workers_and_connectors_cannot_discharge(api, tenant_a, lab
 def test_peer_support_workers_and_connectors_record_contacts_outcomes_support_and_concerns(
     api, tenant_a, label
 ):
-    referral = _allocated(tenant_a)
+    referral = _allocated_with_support(tenant_a)
     api.force_authenticate(tenant_a.users[label])
     for name, body in [
         ("contact-list", _contact_body(referral)),

@@ -33,8 +33,9 @@ def allocated(cast, *, worker=None, joint=()):
 
 @pytest.fixture
 def record(ctx):
-    """An allocated referral in the cast's PCN team, held by the clinician, with a concern."""
-    referral = allocated(ctx)
+    """An allocated referral in the cast's PCN team, held by the clinician with the peer support
+    worker and the connector as joint workers, with a concern."""
+    referral = allocated(ctx, joint=[ctx.peer_support.membership, ctx.connector.membership])
     concern = RiskConcern.objects.create(tenant=ctx.tenant, referral=referral,
                                          raised_by=ctx.peer_support, concern="Not sleeping")
     return referral, concern
@@ -168,6 +169,13 @@ def test_every_role_in_the_team_assesses_and_records_care_only_if_its_work_is_ca
     membership = Membership.objects.create(tenant=ctx.tenant, user=user, role=role,
                                            employer=ctx.trust, wte=Decimal("1.0"))
     TeamMembership.objects.create(tenant=ctx.tenant, membership=membership, team=ctx.pcn_team)
+    # Peer support workers and connectors work on their team's people only where the tenant
+    # says so (tests/caseload/test_least_privilege.py).
+    assert permissions.can_record_contact(user, referral) is (
+        role in CARING_ROLES - {"connector", "peer_support"})
+    ctx.tenant.non_clinical_team_access = True
+    ctx.tenant.save(update_fields=["non_clinical_team_access"])
+    user.membership.tenant.refresh_from_db()
     assert permissions.can_record_contact(user, referral) is (role in CARING_ROLES)
     assert permissions.can_record_assessment(user, referral) is (role in ASSESSING_ROLES)
     assert permissions.can_discharge(user, referral) is (role in ASSESSING_ROLES)

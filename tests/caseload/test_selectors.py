@@ -276,7 +276,7 @@ def test_a_lead_sees_the_concerns_of_the_teams_they_lead_open_ones_first(ctx):
 
 
 def test_care_records_are_visible_to_the_referrals_team_and_workers_only(ctx, tenant_b):
-    referral = allocated(ctx)
+    referral = allocated(ctx, joint=[ctx.connector.membership, ctx.peer_support.membership])
     seen = contact(ctx, referral, TODAY)
     advice = services.contact_record(
         actor=ctx.clinician, referral=None,

@@ -122,6 +122,8 @@ OBJECTS = {
     ("vcse:inbox-decline", "onward_id"): _first(OnwardReferral),
     ("vcse:inbox-contact-new", "onward_id"): _first(OnwardReferral),
     ("vcse:inbox-close", "onward_id"): _first(OnwardReferral),
+    ("vcse:inbox-messages", "onward_id"): _first(OnwardReferral),
+    ("vcse:onward-messages", "onward_id"): _first(OnwardReferral),
     ("pcns:team-detail", "team_id"): lambda cast: cast.pcn_team.pk,
     ("pcns:organisation-detail", "organisation_id"): lambda cast: cast.pcn.pk,
     ("pcns:import-detail", "run_id"): _first(ImportRun),

@@ -18,7 +18,12 @@ from referrals.models import IntakeRefusal, Person, PersonMerge, Referral, Refer
 from tests.api_helpers import api_url as _url
 from tests.api_helpers import count_in as _count
 from tests.api_helpers import reload_in as _reload
-from tests.factories import fresh_nhs_number, make_person, make_referral
+from tests.factories import (
+    fresh_nhs_number,
+    let_non_clinical_roles_see_the_team,
+    make_person,
+    make_referral,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -398,6 +403,7 @@ def test_a_decision_from_a_stale_version_is_a_409_and_changes_nothing(api, tenan
 
 
 def test_peer_support_workers_can_see_but_not_triage_a_referral(api, tenant_a):
+    let_non_clinical_roles_see_the_team(tenant_a)  # else it is not theirs to see
     referral = make_referral(tenant_a)
     api.force_authenticate(tenant_a.peer_support)
     detail = api.get(_url("referral-detail", referral))
@@ -463,6 +469,7 @@ def test_allocation_to_someone_outside_the_team_is_refused(api, tenant_a):
 
 
 def test_peer_support_workers_cannot_allocate_or_list_candidates(api, tenant_a):
+    let_non_clinical_roles_see_the_team(tenant_a)  # else it is not theirs to see
     referral = make_referral(tenant_a)
     api.force_authenticate(tenant_a.peer_support)
     assert api.get(_url("referral-allocation-candidates", referral)).status_code == 403

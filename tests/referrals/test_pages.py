@@ -15,7 +15,12 @@ from pcns.models import AuditEvent
 from pcns.tenancy import tenant_context
 from referrals import services
 from referrals.models import IntakeRefusal, Person, Referral
-from tests.factories import fresh_nhs_number, make_person, make_referral
+from tests.factories import (
+    fresh_nhs_number,
+    let_non_clinical_roles_see_the_team,
+    make_person,
+    make_referral,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -318,6 +323,7 @@ def test_an_illegal_transition_is_refused_with_a_message(client, tenant_a):
 
 
 def test_peer_support_workers_can_see_but_not_triage(client, tenant_a):
+    let_non_clinical_roles_see_the_team(tenant_a)  # else it is not theirs to see
     referral = make_referral(tenant_a)
     client.force_login(tenant_a.peer_support)
     assert client.get(reverse("referrals:detail", args=[referral.pk])).status_code == 200

@@ -25,7 +25,13 @@ from pcns.tenancy import tenant_context
 from referrals import services as referral_services
 from referrals.models import JointWorker, Person, PersonMerge, Referral, ReferralEvent
 from tests.factories import make_onward_referral, make_person, make_referral
-from vcse.models import Consent, OnwardReferral, OnwardReferralEvent, VcseContact
+from vcse.models import (
+    Consent,
+    OnwardMessage,
+    OnwardReferral,
+    OnwardReferralEvent,
+    VcseContact,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +88,7 @@ def expected_ids(subject: Person) -> dict[str, set[str]]:
         Consent: Consent.objects.filter(onward_referral__in=onward),
         VcseContact: VcseContact.objects.filter(onward_referral__in=onward),
         OnwardReferralEvent: OnwardReferralEvent.objects.filter(onward_referral__in=onward),
+        OnwardMessage: OnwardMessage.objects.filter(onward_referral__in=onward),
     }
     return {model._meta.label_lower: {str(pk) for pk in rows.values_list("pk", flat=True)}
             for model, rows in found.items()}

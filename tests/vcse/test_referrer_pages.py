@@ -35,7 +35,8 @@ def _date(prefix: str, day: dt.date) -> dict[str, str]:
 
 
 def _allocated(cast: Cast, **person) -> Referral:
-    """A referral received 10 days ago, allocated to the clinician with peer support joint."""
+    """A referral received 10 days ago, allocated to the clinician with the peer support worker
+    and the connector joint."""
     referral = make_referral(cast, received_on=TODAY - dt.timedelta(days=10))
     with tenant_context(cast.tenant.pk):
         if person:
@@ -46,7 +47,8 @@ def _allocated(cast: Cast, **person) -> Referral:
                                                      version=referral.version)
         referral = referral_services.referral_allocate(
             referral=referral, actor=cast.team_lead, version=referral.version,
-            worker=cast.clinician.membership, joint_workers=[cast.peer_support.membership])
+            worker=cast.clinician.membership,
+            joint_workers=[cast.peer_support.membership, cast.connector.membership])
         return Referral.objects.select_related("person").get(pk=referral.pk)
 
 

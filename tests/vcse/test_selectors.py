@@ -176,12 +176,14 @@ def test_inbox_counts_and_tabs_follow_the_status_of_each_onward_referral(
     withdrawn = send_to(ctx)
     services.consent_withdraw(onward=withdrawn, actor=ctx.clinician, version=withdrawn.version)
     send_to(ctx, advice)
+    # The withdrawn one stays in Closed, shown bare (tests/vcse/test_withdrawn_closed.py).
     assert selectors.inbox_counts(ctx.vcse_worker) == {"new": 2, "accepted": 1,
-                                                       "in_progress": 1, "closed": 2}
+                                                       "in_progress": 1, "closed": 3}
     assert ids(selectors.inbox_tab(ctx.vcse_worker, "new")) == {o.pk for o in new}
     assert ids(selectors.inbox_tab(ctx.vcse_worker, "accepted")) == {accepted.pk}
     assert ids(selectors.inbox_tab(ctx.vcse_worker, "in_progress")) == {cast_onward.pk}
-    assert ids(selectors.inbox_tab(ctx.vcse_worker, "closed")) == {declined.pk, closed.pk}
+    assert ids(selectors.inbox_tab(ctx.vcse_worker, "closed")) == {declined.pk, closed.pk,
+                                                                   withdrawn.pk}
     assert ids(selectors.inbox_tab(ctx.vcse_worker, "nonsense")) == {o.pk for o in new}
 
 

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from config.exceptions import Conflict
 from config.forms import add_service_errors, date_parts
@@ -25,10 +26,12 @@ from pcns.audit import audit_shown
 from pcns.presenters import error_list
 from vcse import inbox_forms as forms
 from vcse import inbox_presenters as presenters
+from vcse import messages as messages_
 from vcse import permissions, selectors, services
 from vcse.codes import (
     ClosureOutcome,
     DeclineReason,
+    MessageSide,
     OnwardEventKind,
     OnwardStatus,
     SupportCategory,
@@ -78,8 +81,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
         tab = "new"
     page = Paginator(selectors.inbox_tab(user, tab), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = presenters.inbox_rows(page.object_list)
-    # The list shows names from the shared snapshots: one audit row for each one shown.
-    audit_shown(request, page.object_list, note="inbox")
+    # The list shows names from the shared snapshots: one audit row for each one shown (not
+    # for the bare rows of withdrawn ones, which show nobody).
+    audit_shown(request, presenters.shown_in_full(page.object_list), note="inbox")
     return render(request, "vcse/inbox/list.jinja", {
         "tabs": presenters.inbox_tabs(selectors.inbox_counts(user), tab),
         "tab": tab,
@@ -98,6 +102,8 @@ def inbox_detail(request: HttpRequest, onward_id) -> HttpResponse:
     _require(permissions.can_use_inbox(request.user))
     audit_shown(request, onward, note="inbox")
     may_answer = permissions.can_answer_onward_referral(request.user, onward)
+    thread = list(messages_.messages_of(onward)) if may_answer else []
+    audit_shown(request, thread, note="message thread")
     return render(request, "vcse/inbox/detail.jinja", {
         "onward": onward,
         "heading": presenters.heading(onward),
@@ -112,6 +118,9 @@ def inbox_detail(request: HttpRequest, onward_id) -> HttpResponse:
             "answer": may_answer and onward.status == OnwardStatus.SENT,
             "work": may_answer and onward.status in WORKING,
         },
+        "thread": messages_.thread_context(
+            onward, thread, side=MessageSide.PARTNER,
+            post_url=reverse("vcse:inbox-messages", args=[onward.pk])) if may_answer else None,
     })
 
 

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from config.exceptions import Conflict
 from config.forms import add_service_errors, date_parts
@@ -24,7 +25,8 @@ from pcns.audit import audit_shown
 from pcns.presenters import error_list
 from referrals import selectors as referral_selectors
 from vcse import forms, permissions, presenters, selectors, services
-from vcse.codes import ConsentGiver, SupportCategory
+from vcse import messages as onward_messages
+from vcse.codes import ConsentGiver, MessageSide, SupportCategory
 
 
 def _page(request, template: str, context: dict, form) -> HttpResponse:
@@ -98,6 +100,8 @@ def onward_detail(request: HttpRequest, onward_id) -> HttpResponse:
     audit_shown(request, onward, note="onward referral")
     consent = onward.consent
     contacts = list(selectors.contacts_of(onward))
+    thread = list(onward_messages.messages_of(onward))
+    audit_shown(request, thread, note="message thread")
     return render(request, "vcse/onward/onward_detail.jinja", {
         "onward": onward,
         "referral": onward.referral,
@@ -111,6 +115,9 @@ def onward_detail(request: HttpRequest, onward_id) -> HttpResponse:
         "contacts": presenters.vcse_contact_rows(contacts),
         "events": presenters.event_rows(selectors.events_of(onward)),
         "may_withdraw": permissions.can_withdraw_consent(user, onward),
+        "thread": onward_messages.thread_context(
+            onward, thread, side=MessageSide.REFERRER,
+            post_url=reverse("vcse:onward-messages", args=[onward.pk])),
     })
 
 
