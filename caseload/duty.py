@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from caseload.codes import ASSESSING_KINDS, CLINICAL_INTERVENTION_KINDS, QUALIFYING_MODES
 from caseload.models import CarePlanVersion, RiskConcern
+from caseload.selectors import open_concerns_exist
 from pcns.models import Team, TeamKind
 from referrals.codes import Urgency
 from referrals.filters import WAITING_BANDS
@@ -298,7 +299,8 @@ def team_list(team: Team, show: str, today: dt.date | None = None) -> list[Refer
     first. On the 4-week list each carries ``waited_days``: the days since its spell began."""
     today = today or timezone.localdate()
     referrals = (Referral.objects.filter(tenant_id=team.tenant_id, team=team)
-                 .select_related("person", "worker__user"))
+                 .select_related("person", "worker__user")
+                 .annotate(open_alert=open_concerns_exist(episode=True)))
     if show == "unallocated":
         return list(referrals.filter(status=Status.ACCEPTED).order_by("received_on", "id"))
     if show == "review-overdue":

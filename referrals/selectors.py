@@ -217,7 +217,8 @@ def practice_referral_list(user: User) -> QuerySet[Referral]:
 
 def person_list_for_user(user: User) -> QuerySet[Person]:
     """People the user may see: for clinical staff, those with a referral they can see, and
-    people recorded with no referral yet; for administrators, everyone (to merge duplicates).
+    people recorded with no referral yet (not for roles that see only their allocated people,
+    ``sees_allocated_only``); for administrators, everyone (to merge duplicates).
     Merged duplicates are hidden except from administrators."""
     membership = _membership_or_404(user)
     people = Person.objects.filter(tenant_id=membership.tenant_id).select_related(
@@ -230,10 +231,12 @@ def person_list_for_user(user: User) -> QuerySet[Person]:
     visible = Referral.objects.filter(person=OuterRef("pk")).filter(
         _visible_referrals_q(membership)
     )
+    people = people.filter(merged_into__isnull=True)
+    if sees_allocated_only(membership):
+        # Least privilege: only the people they work with, not everyone without a referral.
+        return people.filter(Exists(visible))
     any_referral = Referral.objects.filter(person=OuterRef("pk"))
-    return people.filter(merged_into__isnull=True).filter(
-        Exists(visible) | ~Exists(any_referral)
-    )
+    return people.filter(Exists(visible) | ~Exists(any_referral))
 
 
 def person_get_for_user(user: User, person_id: uuid.UUID) -> Person:

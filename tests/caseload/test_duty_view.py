@@ -247,8 +247,9 @@ def test_the_duty_view_shows_each_figure_as_a_link_to_the_list_behind_it(client,
         for referral in referrals:
             assert referral.person.family_name in body, label
     href, shown = links[f"open alerts and risk concerns in {team}"]
-    assert shown == 1  # the cast's concern
-    assert "Mentioned money worries" in client.get(href).content.decode()
+    assert shown == 2  # the cast's concern, and the alert the emergency referral raised
+    concerns = client.get(href).content.decode()
+    assert "Mentioned money worries" in concerns and "Emergency referral received" in concerns
 
 
 def test_the_lists_behind_the_figures_leave_out_what_they_do_not_count(client, tenant_a):

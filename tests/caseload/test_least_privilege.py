@@ -22,6 +22,7 @@ from referrals.models import Referral
 from tests.factories import (
     let_non_clinical_roles_see_the_team,
     make_onward_referral,
+    make_person,
     make_referral,
     make_service,
 )
@@ -205,3 +206,18 @@ def test_what_they_may_record_follows_the_same_rule(tenant_a, world, label):
         let_non_clinical_roles_see_the_team(tenant_a)
         user.membership.tenant.refresh_from_db()
         assert permissions.can_record_contact(user, theirs)
+
+
+@pytest.mark.parametrize("label", LIMITED)
+def test_a_person_with_no_referral_yet_is_hidden_from_them_but_not_from_clinicians(
+    api, tenant_a, label
+):
+    unreferred = make_person(tenant_a, given_name="Nobody", family_name="Referredyet")
+    api.force_authenticate(tenant_a.users[label])
+    assert str(unreferred.pk) not in _ids(api.get(reverse("api:person-list")))
+    api.force_authenticate(tenant_a.clinician)
+    assert str(unreferred.pk) in _ids(api.get(reverse("api:person-list")))
+
+    let_non_clinical_roles_see_the_team(tenant_a)
+    api.force_authenticate(tenant_a.users[label])
+    assert str(unreferred.pk) in _ids(api.get(reverse("api:person-list")))

@@ -101,6 +101,7 @@ def test_possible_duplicates_are_offered_before_a_new_record_is_made(client, ten
     offered = client.post(reverse("referrals:new"), data)
     html = offered.content.decode()
     assert "This person may already be recorded" in html
+    assert "match a record already held" in html and "Check before creating a new one" in html
     assert f'value="{existing.pk}"' in html
     assert _counts(tenant_a) == before
 

@@ -257,7 +257,7 @@ def test_a_lead_records_how_they_checked_the_identity_and_the_mark_goes(client, 
 def test_only_mhps_and_leads_of_the_team_may_record_an_identity_check(client, tenant_a):
     referral = _self_referral(client, tenant_a)
     url = reverse("referrals:identity-check", args=[referral.pk])
-    expected = {"peer_support": 403, "connector": 403, "other_clinician": 404,
+    expected = {"peer_support": 404, "connector": 404, "other_clinician": 404,
                 "vcse_worker": 404, "gp": 404, "clinician": 200}
     for label, status in expected.items():
         client.force_login(tenant_a.users[label])
@@ -265,3 +265,13 @@ def test_only_mhps_and_leads_of_the_team_may_record_an_identity_check(client, te
     with tenant_context(tenant_a.tenant.pk):
         referral.refresh_from_db()
         assert not referral.identity_checked
+
+
+def test_every_public_page_tells_someone_in_crisis_where_to_get_help_now(client, tenant_a):
+    slug = tenant_a.tenant.slug
+    for name in ("referrals:self-referral", "referrals:self-referral-sent",
+                 "referrals:self-referral-privacy"):
+        page = client.get(reverse(name, args=[slug])).content.decode()
+        assert "not for emergencies" in page, name
+        for number in ("999", "111", "116 123"):
+            assert number in page, (name, number)
