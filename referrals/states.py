@@ -61,6 +61,10 @@ class EventKind(models.TextChoices):
     PERSON_MERGED = "person_merged", "Person record merged"
     PERSON_UNMERGED = "person_unmerged", "Person record merge undone"
     IMPORTED = "imported", "Imported from another system"
+    RECORD_AMENDED = "record_amended", "Record amended"
+    RECORD_ENTERED_IN_ERROR = "record_entered_in_error", "Record marked entered in error"
+    REFERRAL_AMENDED = "referral_amended", "Referral details amended"
+    PERSON_AMENDED = "person_amended", "Person's details amended"
 
 
 @dataclass(frozen=True)
