@@ -39,9 +39,11 @@ from caseload.models import (
 )
 from config.exceptions import Conflict
 from pcns.models import AuditAction, User
+from pcns.selectors import _membership_or_404
 from pcns.services import audit_record
+from referrals import selectors as referral_selectors
 from referrals.corrections import clean_reason, correction_event, revision_append, snapshot
-from referrals.models import CorrectionKind, Referral
+from referrals.models import CorrectionKind, Referral, Revision
 from referrals.services import raise_errors, require_code
 from referrals.states import EventKind
 
@@ -271,3 +273,23 @@ def care_record_enter_in_error(
     audit_record(actor=actor, action=AuditAction.CHANGE, target=current,
                  fields=["entered_in_error_at"], note="entered in error")
     return current
+
+
+# --------------------------------------------------------------------------- earlier versions
+
+
+def revision_get_for_user(user: User, revision_id: uuid.UUID) -> tuple[Revision, models.Model]:
+    """A revision and what it is about (the person, the referral or the care record), if the
+    user may see that: 404 for missing and not-yours alike. The view also asks whether the
+    user may see a care record's referral's care record (caseload.permissions)."""
+    membership = _membership_or_404(user)
+    try:
+        revision = Revision.objects.get(tenant_id=membership.tenant_id, pk=revision_id)
+    except (Revision.DoesNotExist, ValueError):
+        raise Http404 from None
+    if revision.record_type == "person":
+        return revision, referral_selectors.person_get_for_user(user, revision.record_id)
+    if revision.record_type == "referral":
+        return revision, referral_selectors.referral_get_for_user(user, revision.record_id)
+    return revision, care_record_get_for_user(user, revision.record_type, revision.record_id)
+

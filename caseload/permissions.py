@@ -114,3 +114,13 @@ def can_correct_care_record(user: User, record) -> bool:
         return False
     referral = referral_of(record)
     return _works_on(membership, referral) if referral else _in_team(membership, team_id)
+
+
+def care_record_corrector(user: User, referral: Referral):
+    """For the care record page (which the user may already see): a test of which of its
+    records the user may correct, asking the database once rather than once a record. The
+    correction page itself asks can_correct_care_record."""
+    membership = _membership(user)
+    lead = (membership is not None and membership.role in LEAD_ROLES
+            and _in_team(membership, referral.team_id))
+    return lambda record: lead or author_id_of(record) == user.pk

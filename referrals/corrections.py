@@ -108,6 +108,13 @@ def correction_event(
     )
 
 
+def entered_in_error_ids(referral: Referral) -> set[str]:
+    """The ids of the referral's care records marked entered in error (for its timeline)."""
+    return {str(pk) for pk in Revision.objects.filter(
+        referral=referral, kind=CorrectionKind.ENTERED_IN_ERROR).values_list("record_id",
+                                                                               flat=True)}
+
+
 # --------------------------------------------------------------------------- a person's details
 
 

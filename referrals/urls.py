@@ -1,6 +1,6 @@
 from django.urls import path
 
-from referrals import audit_log, subject_access_views, views
+from referrals import audit_log, correction_views, subject_access_views, views
 
 app_name = "referrals"
 
@@ -14,6 +14,8 @@ urlpatterns = [
     path("teams/<uuid:team_id>/mdt/", views.mdt_list, name="mdt-list"),
     path("practice/referrals/", views.practice_referrals, name="practice-list"),
     path("people/<uuid:person_id>/", views.person_detail, name="person-detail"),
+    path("people/<uuid:person_id>/edit/", correction_views.person_edit, name="person-edit"),
+    path("referrals/<uuid:referral_id>/amend/", correction_views.referral_amend, name="amend"),
     path("people/<uuid:person_id>/merge/", views.person_merge, name="person-merge"),
     path("people/<uuid:person_id>/subject-access/", subject_access_views.subject_access,
          name="person-subject-access"),
