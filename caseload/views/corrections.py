@@ -48,7 +48,7 @@ def _fields(form, spec) -> list[dict]:
         if macro == "date":
             item["parts"] = date_parts(form, name)
         elif macro == "select":
-            item["items"] = _choices(correction_forms.CHOICES[name], _value(form, name))
+            item["choices"] = _choices(correction_forms.CHOICES[name], _value(form, name))
         else:
             value = _value(form, name)
             item["value"] = value.strftime("%H:%M") if isinstance(value, dt.time) else value

@@ -274,6 +274,9 @@ def test_the_amend_form_saves_an_amendment_with_its_reason(client, tenant_a):
     with tenant_context(tenant_a.tenant.pk):
         contact = _contact(tenant_a, referral)
     client.force_login(tenant_a.team_lead)
+    form = client.get(_correct_url(contact))
+    assert form.status_code == 200
+    assert "Talked about sleep" in form.content.decode()
     on = contact.on
     response = client.post(_correct_url(contact), {
         "action": "amend", "version": "1", "on-day": on.day, "on-month": on.month,
