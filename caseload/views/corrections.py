@@ -113,8 +113,13 @@ def care_record_correct(request: HttpRequest, kind: str, record_id) -> HttpRespo
                                       "kept and the timeline shows the change.")
             return redirect(_back(referral))
     audit_shown(request, referral, note=f"correcting a {spec.label}")
-    failed = amend.errors or in_error.errors
-    return render(request, template, context(), status=400 if failed else 200)
+    page = context()
+    unknown = request.method == "POST" and action not in {"amend", "entered_in_error"}
+    if unknown:
+        page["error_list"] = [{"text": "Choose to amend it or to mark it entered in error.",
+                               "href": "#entered-in-error"}]
+    failed = amend.errors or in_error.errors or unknown
+    return render(request, template, page, status=400 if failed else 200)
 
 
 # --------------------------------------------------------------------------- earlier versions
