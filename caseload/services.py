@@ -350,7 +350,7 @@ def assessment_record(*, referral: Referral, actor: User, data: AssessmentInput)
     )
     _record_event(referral, actor=actor, kind=EventKind.ASSESSMENT_RECORDED,
                   on=data.assessed_on, details={"kind": assessment.get_kind_display(),
-                           "assessment": str(assessment.pk)})
+                                                "assessment": str(assessment.pk)})
     audit_record(actor=actor, action=AuditAction.CREATE, target=assessment)
     if data.kind in ASSESSING_KINDS and referral.status == Status.ALLOCATED:
         _activate(referral, actor=actor, on=data.assessed_on)
@@ -482,7 +482,7 @@ def intervention_start(
     )
     _record_event(referral, actor=actor, kind=EventKind.INTERVENTION_STARTED,
                   on=data.started_on, details={"kind": intervention.get_kind_display(),
-                           "intervention": str(intervention.pk)})
+                                               "intervention": str(intervention.pk)})
     audit_record(actor=actor, action=AuditAction.CREATE, target=intervention)
     return intervention
 
