@@ -175,7 +175,15 @@ def test_the_person_page_links_to_a_form_that_saves_their_details(client, tenant
         assert person.phone == "07700 900456"
     timeline = client.get(reverse("referrals:timeline", args=[referral.pk])).content.decode()
     assert "New phone number" in timeline
-    assert "View the earlier version" in timeline
+    with tenant_context(tenant_a.tenant.pk):
+        revision = Revision.objects.get(record_id=person.pk)
+    earlier = reverse("caseload:revision", args=[revision.pk])
+    assert earlier in timeline
+    page = client.get(earlier)
+    assert page.status_code == 200
+    assert "07700 900123" in page.content.decode()  # the phone number before the change
+    client.force_login(tenant_a.vcse_worker)
+    assert client.get(earlier).status_code == 404
 
 
 def test_a_stale_person_form_answers_409_and_saves_nothing(client, tenant_a):
@@ -227,5 +235,9 @@ def test_the_referral_amend_page_saves_a_correction(client, tenant_a):
     with tenant_context(tenant_a.tenant.pk):
         referral.refresh_from_db()
     assert (referral.urgency, referral.referrer_name) == ("urgent", "Dr Okafor")
+    with tenant_context(tenant_a.tenant.pk):
+        revision = Revision.objects.get(record_id=referral.pk)
+    page = client.get(reverse("caseload:revision", args=[revision.pk])).content.decode()
+    assert "Routine" in page and "The letter said urgent" in page
     client.force_login(tenant_a.other_clinician)
     assert client.get(url).status_code in {403, 404}
