@@ -329,3 +329,20 @@ def test_a_contact_entered_in_error_leaves_my_caseloads_last_contact(client, ten
                                                version=1, reason="Wrong person")
     page = client.get(reverse("caseload:mine")).content.decode()
     assert shown not in page
+
+
+def test_an_outcome_measure_entered_in_error_is_neither_charted_nor_flagged(client, tenant_a):
+    referral = allocated(tenant_a)
+    with tenant_context(tenant_a.tenant.pk):
+        measure = services.outcome_record(referral=referral, actor=tenant_a.clinician,
+                                          tool="phq9", completed_on=TODAY - 3 * DAY,
+                                          items=[1, 2, 1, 2, 1, 0, 1, 0, 3])
+    client.force_login(tenant_a.clinician)
+    url = reverse("caseload:outcomes", args=[referral.pk])
+    before = client.get(url).content.decode()
+    assert "thoughts" in before.lower()  # the item 9 warning
+    with tenant_context(tenant_a.tenant.pk):
+        corrections.care_record_enter_in_error(record=measure, actor=tenant_a.clinician,
+                                               version=1, reason="Another person's form")
+    after = client.get(url).content.decode()
+    assert "thoughts" not in after.lower()
