@@ -35,6 +35,9 @@ class Recorded(TenantOwned):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    #: Set (with a reason in referrals.Revision) when the record should never have been made:
+    #: it stays visible, struck through, and leaves every metric (caseload/corrections.py).
+    entered_in_error_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -102,6 +105,7 @@ class Assessment(Recorded):
         "risk summary", limits.NOTE, blank=True,
         help_text="Risks to the person and others, and what keeps them safe.",
     )
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["assessed_on", "recorded_at"]
@@ -200,6 +204,7 @@ class OutcomeMeasure(Recorded):
     contact = models.ForeignKey(
         Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["completed_on", "recorded_at"]
@@ -243,6 +248,7 @@ class RiskConcern(TenantOwned):
         null=True, blank=True, help_text="When the team's leads were emailed (once)."
     )
     version = models.PositiveIntegerField(default=1)
+    entered_in_error_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-raised_at"]

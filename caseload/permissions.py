@@ -9,6 +9,7 @@ risk concerns; they do not assess, write care plans, deliver clinical interventi
 from __future__ import annotations
 
 from caseload.codes import CLINICAL_INTERVENTION_KINDS
+from caseload.corrections import author_id_of, referral_of, team_id_of
 from caseload.models import RiskConcern
 from caseload.services import PRACTITIONER_ROLES
 from pcns.models import Membership, Team, TeamMembership, User
@@ -109,3 +110,28 @@ def can_view_team_caseload(user: User, team: Team) -> bool:
     membership = _membership(user)
     return (membership is not None and membership.role in LEAD_ROLES
             and team.tenant_id == membership.tenant_id and _in_team(membership, team.pk))
+
+
+def can_correct_care_record(user: User, record) -> bool:
+    """Amend a care record or mark it entered in error: its author (while they still work on
+    it) and the leads of its team."""
+    membership = _membership(user)
+    if membership is None or record.tenant_id != membership.tenant_id:
+        return False
+    team_id = team_id_of(record)
+    if membership.role in LEAD_ROLES and _in_team(membership, team_id):
+        return True
+    if author_id_of(record) != user.pk or membership.role not in CLINICAL_ROLES:
+        return False
+    referral = referral_of(record)
+    return _works_on(membership, referral) if referral else _in_team(membership, team_id)
+
+
+def care_record_corrector(user: User, referral: Referral):
+    """For the care record page (which the user may already see): a test of which of its
+    records the user may correct, asking the database once rather than once a record. The
+    correction page itself asks can_correct_care_record."""
+    membership = _membership(user)
+    lead = (membership is not None and membership.role in LEAD_ROLES
+            and _in_team(membership, referral.team_id))
+    return lambda record: lead or author_id_of(record) == user.pk

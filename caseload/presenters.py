@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from caseload.codes import TOOLS, Attendance
+from caseload.corrections import kind_of
 from caseload.models import Assessment, Contact, Intervention, OutcomeMeasure, RiskConcern
 from caseload.selectors import FLAGS, care_flags
 from config.templating import uk_date, uk_datetime
@@ -96,9 +97,18 @@ def _time(contact: Contact) -> str:
     return contact.at.strftime("%H:%M") if contact.at else ""
 
 
-def contact_rows(contacts, *, may_record_outcome: bool) -> list[dict]:
+def _correct_href(record, may_correct) -> str:
+    """The link to correct a record, for those who may (not once it is entered in error)."""
+    if may_correct is None or record.entered_in_error_at is not None or not may_correct(record):
+        return ""
+    return reverse("caseload:correct", args=[kind_of(record).slug, record.pk])
+
+
+def contact_rows(contacts, *, may_record_outcome: bool, may_correct=None) -> list[dict]:
     return [
         {
+            "struck": c.entered_in_error_at is not None,
+            "correct_href": _correct_href(c, may_correct),
             "date": uk_date(c.on),
             "time": _time(c),
             "mode": c.get_mode_display(),
@@ -111,15 +121,17 @@ def contact_rows(contacts, *, may_record_outcome: bool) -> list[dict]:
             "note": c.note,
             "outcome_href": (reverse("caseload:contact-outcome", args=[c.pk])
                              if may_record_outcome and c.attendance == Attendance.BOOKED
-                             else ""),
+                             and c.entered_in_error_at is None else ""),
         }
         for c in contacts
     ]
 
 
-def assessment_rows(assessments: list[Assessment]) -> list[dict]:
+def assessment_rows(assessments: list[Assessment], may_correct=None) -> list[dict]:
     return [
         {
+            "struck": a.entered_in_error_at is not None,
+            "correct_href": _correct_href(a, may_correct),
             "date": uk_date(a.assessed_on),
             "kind": a.get_kind_display(),
             "assessor": str(a.assessor.user),
@@ -130,16 +142,20 @@ def assessment_rows(assessments: list[Assessment]) -> list[dict]:
     ]
 
 
-def intervention_rows(interventions: list[Intervention], *, may_end) -> list[dict]:
+def intervention_rows(interventions: list[Intervention], *, may_end,
+                      may_correct=None) -> list[dict]:
     return [
         {
+            "struck": i.entered_in_error_at is not None,
+            "correct_href": _correct_href(i, may_correct),
             "kind": i.get_kind_display(),
             "description": i.description,
             "started": uk_date(i.started_on),
             "ended": uk_date(i.ended_on) if i.ended_on else "Ongoing",
             "by": str(i.delivered_by.user),
             "end_href": (reverse("caseload:intervention-end", args=[i.pk])
-                         if i.ended_on is None and may_end(i) else ""),
+                         if i.ended_on is None and i.entered_in_error_at is None and may_end(i)
+                         else ""),
         }
         for i in interventions
     ]
@@ -149,6 +165,8 @@ def outcome_summary_rows(measures: list[OutcomeMeasure]) -> list[dict]:
     """Per tool: the first (baseline) and latest score."""
     by_tool: dict[str, list[OutcomeMeasure]] = {}
     for measure in measures:
+        if measure.entered_in_error_at is not None:
+            continue
         by_tool.setdefault(measure.tool, []).append(measure)
     rows = []
     for tool, series in by_tool.items():
@@ -168,9 +186,12 @@ def outcome_summary_rows(measures: list[OutcomeMeasure]) -> list[dict]:
 SYSTEM_RAISED = "automatic safety alert"
 
 
-def concern_rows(concerns: list[RiskConcern], *, may_acknowledge) -> list[dict]:
+def concern_rows(concerns: list[RiskConcern], *, may_acknowledge,
+                 may_correct=None) -> list[dict]:
     return [
         {
+            "struck": c.entered_in_error_at is not None,
+            "correct_href": _correct_href(c, may_correct),
             "raised": uk_datetime(c.raised_at),
             "by": str(c.raised_by) if c.raised_by_id else SYSTEM_RAISED,
             "concern": c.concern,
@@ -180,10 +201,25 @@ def concern_rows(concerns: list[RiskConcern], *, may_acknowledge) -> list[dict]:
             "response": (f"{c.response} ({c.acknowledged_by}, {uk_datetime(c.acknowledged_at)})"
                          if not c.is_open else ""),
             "acknowledge_href": (reverse("caseload:risk-concern-acknowledge", args=[c.pk])
-                                 if c.is_open and may_acknowledge(c) else ""),
+                                 if c.is_open and c.entered_in_error_at is None
+                                 and may_acknowledge(c) else ""),
             "person": c.referral.person.full_name if hasattr(c.referral, "person") else "",
             "team": c.referral.team.name,
             "record_href": reverse("caseload:record", args=[c.referral_id]),
         }
         for c in concerns
+    ]
+
+
+def measure_rows(measures: list[OutcomeMeasure], may_correct=None) -> list[dict]:
+    """Each outcome measure recorded, newest first, so one can be corrected."""
+    return [
+        {
+            "struck": m.entered_in_error_at is not None,
+            "correct_href": _correct_href(m, may_correct),
+            "tool": m.get_tool_display(),
+            "date": uk_date(m.completed_on),
+            "score": f"{m.score.normalize():f}",
+        }
+        for m in reversed(measures)
     ]

@@ -206,7 +206,8 @@ def care_plan_version(plan: CarePlan, number: int | None = None) -> CarePlanVers
 
 def _episode_contacts(**filters) -> QuerySet[Contact]:
     return Contact.objects.filter(referral__episode_id=OuterRef("episode_id"),
-                                  tenant_id=OuterRef("tenant_id"), **filters)
+                                  tenant_id=OuterRef("tenant_id"),
+                                  entered_in_error_at__isnull=True, **filters)
 
 
 def with_care_flags(referrals: QuerySet[Referral], today: dt.date | None = None):
@@ -219,7 +220,8 @@ def with_care_flags(referrals: QuerySet[Referral], today: dt.date | None = None)
         attendance__in=[Attendance.ATTENDED, Attendance.DNA]
     ).order_by("-on", F("at").desc(nulls_last=True), "-recorded_at").values("attendance")
     plan_versions = CarePlanVersion.objects.filter(
-        plan__referral__episode_id=OuterRef("episode_id"), tenant_id=OuterRef("tenant_id")
+        plan__referral__episode_id=OuterRef("episode_id"), tenant_id=OuterRef("tenant_id"),
+        entered_in_error_at__isnull=True,
     ).order_by("-recorded_at")
     return referrals.annotate(
         last_contact_on=Subquery(seen.order_by("-on").values("on")[:1]),
@@ -231,13 +233,15 @@ def with_care_flags(referrals: QuerySet[Referral], today: dt.date | None = None)
         outcome_before=Subquery(kept_or_missed[1:2]),
         has_outcome_measure=Exists(
             OutcomeMeasure.objects.filter(referral__episode_id=OuterRef("episode_id"),
-                                          tenant_id=OuterRef("tenant_id"))
+                                          tenant_id=OuterRef("tenant_id"),
+                                          entered_in_error_at__isnull=True)
         ),
         plan_saved_at=Subquery(plan_versions.values("recorded_at")[:1]),
         plan_review_by=Subquery(plan_versions.values("review_by")[:1]),
         last_concern_at=Subquery(
             RiskConcern.objects.filter(referral__episode_id=OuterRef("episode_id"),
-                                       tenant_id=OuterRef("tenant_id"))
+                                       tenant_id=OuterRef("tenant_id"),
+                                       entered_in_error_at__isnull=True)
             .order_by("-raised_at").values("raised_at")[:1]
         ),
         open_alert=open_concerns_exist(episode=True),
@@ -371,5 +375,6 @@ def risk_concerns_for_lead(user: User) -> QuerySet[RiskConcern]:
 
 
 def open_risk_concern_count(user: User) -> int:
-    return risk_concerns_for_lead(user).filter(acknowledged_at__isnull=True).count()
+    return risk_concerns_for_lead(user).filter(acknowledged_at__isnull=True,
+                                               entered_in_error_at__isnull=True).count()
 

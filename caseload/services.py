@@ -350,7 +350,8 @@ def assessment_record(*, referral: Referral, actor: User, data: AssessmentInput)
         risk_summary=risk, recorded_by=actor,
     )
     _record_event(referral, actor=actor, kind=EventKind.ASSESSMENT_RECORDED,
-                  on=data.assessed_on, details={"kind": assessment.get_kind_display()})
+                  on=data.assessed_on, details={"kind": assessment.get_kind_display(),
+                                                "assessment": str(assessment.pk)})
     audit_record(actor=actor, action=AuditAction.CREATE, target=assessment)
     if data.kind in ASSESSING_KINDS and referral.status == Status.ALLOCATED:
         _activate(referral, actor=actor, on=data.assessed_on)
@@ -434,7 +435,7 @@ def care_plan_save(
     )
     on = values["agreed_on"] or _today()
     _record_event(referral, actor=actor, kind=EventKind.CARE_PLAN_SAVED, on=on,
-                  details={"version": number,
+                  details={"version": number, "care_plan_version": str(saved.pk),
                            "agreed_on": values["agreed_on"].isoformat()
                            if values["agreed_on"] else ""})
     audit_record(actor=actor, action=AuditAction.CREATE, target=saved)
@@ -481,7 +482,8 @@ def intervention_start(
         recorded_by=actor,
     )
     _record_event(referral, actor=actor, kind=EventKind.INTERVENTION_STARTED,
-                  on=data.started_on, details={"kind": intervention.get_kind_display()})
+                  on=data.started_on, details={"kind": intervention.get_kind_display(),
+                                               "intervention": str(intervention.pk)})
     audit_record(actor=actor, action=AuditAction.CREATE, target=intervention)
     return intervention
 
@@ -507,7 +509,8 @@ def intervention_end(
     current.version += 1
     current.save(update_fields=["ended_on", "version"])
     _record_event(referral, actor=actor, kind=EventKind.INTERVENTION_ENDED, on=ended_on,
-                  details={"kind": current.get_kind_display()})
+                  details={"kind": current.get_kind_display(),
+                           "intervention": str(current.pk)})
     audit_record(actor=actor, action=AuditAction.CHANGE, target=current, fields=["ended_on"])
     return current
 
@@ -583,7 +586,8 @@ def outcome_record(
         subscores=subscores, contact=contact, recorded_by=actor,
     )
     _record_event(referral, actor=actor, kind=EventKind.OUTCOME_RECORDED, on=completed_on,
-                  details={"tool": spec.tool.label, "score": str(score)})
+                  details={"tool": spec.tool.label, "score": str(score),
+                           "outcome_measure": str(measure.pk)})
     audit_record(actor=actor, action=AuditAction.CREATE, target=measure)
     alerts.alerts_raise(record=measure, referral=referral)
     return measure
@@ -670,7 +674,8 @@ def referral_discharge(
         errors.update(exc.message_dict)
         on = None
     last_contact = (
-        Contact.objects.filter(referral=referral, attendance__in=OUTCOMES - {Attendance.BOOKED})
+        Contact.objects.filter(referral=referral, attendance__in=OUTCOMES - {Attendance.BOOKED},
+                               entered_in_error_at__isnull=True)
         .order_by("-on").values_list("on", flat=True).first()
     )
     if on is not None and last_contact is not None and on < last_contact:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from caseload.views import caseloads, home, outcomes, plans, record
+from caseload.views import caseloads, corrections, home, outcomes, plans, record
 
 app_name = "caseload"
 
@@ -34,4 +34,7 @@ urlpatterns = [
     path("referrals/<uuid:referral_id>/outcomes/", outcomes.outcome_chart, name="outcomes"),
     path("referrals/<uuid:referral_id>/outcomes/new/", outcomes.outcome_new,
          name="outcome-new"),
+    path("care-records/<slug:kind>/<uuid:record_id>/correct/",
+         corrections.care_record_correct, name="correct"),
+    path("revisions/<uuid:revision_id>/", corrections.revision_detail, name="revision"),
 ]

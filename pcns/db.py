@@ -18,8 +18,11 @@ from django.db.transaction import TransactionManagementError
 # Tables the application role may read and append to, but never change or delete from.
 APPEND_ONLY_TABLES = [
     "pcns_auditevent", "referrals_referralevent", "caseload_careplanversion",
-    "vcse_onwardreferralevent",
+    "vcse_onwardreferralevent", "referrals_revision",
 ]
+#: Columns of append-only tables the application role may still set: a care plan version is
+#: never rewritten, but may be marked entered in error (caseload/corrections.py).
+APPEND_ONLY_UPDATABLE_COLUMNS = {"caseload_careplanversion": ["entered_in_error_at"]}
 
 
 @contextlib.contextmanager
@@ -61,6 +64,8 @@ def grant_application_role(role: str | None, alias: str = "default") -> None:
         cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}")
         for table in APPEND_ONLY_TABLES:
             cursor.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM {quoted}")
+        for table, columns in APPEND_ONLY_UPDATABLE_COLUMNS.items():
+            cursor.execute(f"GRANT UPDATE ({', '.join(columns)}) ON {table} TO {quoted}")
 
 
 def advisory_xact_lock(key: str, *, wait: bool = True) -> bool:

@@ -316,3 +316,49 @@ class IntakeRefusal(TenantOwned):
 
     class Meta:
         ordering = ["-refused_at"]
+
+
+class CorrectionKind(models.TextChoices):
+    AMENDED = "amended", "Amended"
+    ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
+
+
+class Revision(TenantOwned):
+    """Append-only: a record as it stood before someone corrected it, with who, when and why.
+
+    One table for every kind of record that can be corrected (a person's details, a referral's
+    intake details, each kind of care record), so the earlier version of any of them stays
+    readable. ``record_type`` and ``record_id`` name the record; ``prior`` holds the values of
+    the fields the correction changed (all its correctable fields for "entered in error"), as
+    they were. ``referral`` (when the record belongs to one) lets the timeline link here.
+    The application role may only INSERT and SELECT this table (pcns.db.APPEND_ONLY_TABLES).
+    """
+
+    record_type = models.CharField(max_length=40)
+    record_id = models.UUIDField()
+    referral = models.ForeignKey(
+        Referral, null=True, blank=True, on_delete=models.PROTECT, related_name="revisions"
+    )
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="revisions"
+    )
+    kind = models.CharField(max_length=20, choices=CorrectionKind.choices)
+    prior = models.JSONField(default=dict)
+    fields = ArrayField(models.CharField(max_length=60), default=list)
+    reason = limits.text_field("reason", limits.REASON)
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["at"]
+        constraints = limits.length_constraints("revision", {"reason": limits.REASON})
+        indexes = [
+            models.Index(fields=["tenant", "record_type", "record_id"]),
+            models.Index(fields=["tenant", "referral"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.at:%d/%m/%Y}"

@@ -114,3 +114,14 @@ def can_view_record_audit(user: User, person: Person) -> bool:
         tenant_id=person.tenant_id, person=person,
         team_id__in=membership.teams.values("pk"),
     ).exists()
+
+
+def can_amend_referral(user: User, referral: Referral) -> bool:
+    """Correct a referral's intake details: whoever entered it, and the leads of its team."""
+    membership = _membership(user)
+    if membership is None or referral.tenant_id != membership.tenant_id:
+        return False
+    if membership.role in LEAD_ROLES and _is_member(membership, referral.team_id):
+        return True
+    return (referral.entered_by_id == user.pk and membership.role in CLINICAL_ROLES
+            and can_view_referral(user, referral))

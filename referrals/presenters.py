@@ -216,12 +216,41 @@ def _event_summary(event: ReferralEvent) -> str:
     if event.kind == "onward_referral_sent":
         return (f"Onward referral sent to {details.get('service', '')} "
                 f"({details.get('organisation', '')}) with consent")
+    if event.kind == "record_entered_in_error":
+        return f"{details.get('record', 'Record')} marked entered in error"
+    if event.kind in CORRECTION_EVENTS:
+        changed = len(details.get("fields") or [])
+        return (f"{details.get('record', 'Record')} amended: {changed} "
+                f"detail{'' if changed == 1 else 's'} changed")
     return event.get_kind_display()
 
 
-def timeline_rows(events) -> list[dict]:
+#: Events that correct a record: their details name the revision holding its earlier version.
+CORRECTION_EVENTS = frozenset({"record_amended", "record_entered_in_error", "referral_amended",
+                               "person_amended"})
+#: The keys under which care events name their record (caseload/services.py).
+RECORD_KEYS = ("contact", "assessment", "intervention", "outcome_measure", "care_plan_version",
+               "concern")
+
+
+def _struck(event: ReferralEvent, struck: set[str]) -> bool:
+    """A care event about a record since marked entered in error (not the correction itself)."""
+    if event.kind in CORRECTION_EVENTS or not struck:
+        return False
+    details = event.details or {}
+    return any(details.get(key) in struck for key in RECORD_KEYS)
+
+
+def timeline_rows(events, struck: set[str] | None = None) -> list[dict]:
+    """``struck``: ids of care records entered in error, whose events are shown struck
+    through (caseload.corrections.entered_in_error_ids)."""
+    struck = struck or set()
     return [
         {
+            "struck": _struck(event, struck),
+            "revision_href": (reverse("caseload:revision", args=[event.details["revision"]])
+                              if event.kind in CORRECTION_EVENTS
+                              and (event.details or {}).get("revision") else ""),
             "title": event.get_kind_display(),
             "summary": _event_summary(event),
             "effective": uk_date(event.effective_on),

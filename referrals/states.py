@@ -63,6 +63,10 @@ class EventKind(models.TextChoices):
     IMPORTED = "imported", "Imported from another system"
     IDENTITY_CHECKED = "identity_checked", "Identity checked"
     TRIAGE_ESCALATED = "triage_escalated", "Not triaged in time: the team's leads were emailed"
+    RECORD_AMENDED = "record_amended", "Record amended"
+    RECORD_ENTERED_IN_ERROR = "record_entered_in_error", "Record marked entered in error"
+    REFERRAL_AMENDED = "referral_amended", "Referral details amended"
+    PERSON_AMENDED = "person_amended", "Person's details amended"
 
 
 @dataclass(frozen=True)

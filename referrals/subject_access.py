@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from pcns.subject_access import Section, record_of, register
-from referrals.models import JointWorker, Person, PersonMerge, Referral, ReferralEvent
+from referrals.models import (
+    JointWorker,
+    Person,
+    PersonMerge,
+    Referral,
+    ReferralEvent,
+    Revision,
+)
 
 
 def people_of(person: Person) -> list[Person]:
@@ -43,7 +50,14 @@ def sections(person: Person) -> list[Section]:
     for event in ReferralEvent.objects.filter(referral__in=referrals).select_related(
             "referral", "actor").order_by("at", "pk"):
         events.records.append(record_of(event, title=str(event)))
-    return [details, referral_section, events]
+    corrections = Section(key="corrections", title="Corrections",
+                          description="Each correction of a record: who, when, why, and the "
+                                      "values it replaced.")
+    revisions = Revision.objects.filter(person__in=people) | Revision.objects.filter(
+        referral__in=referrals)
+    for revision in revisions.select_related("actor").distinct().order_by("at", "pk"):
+        corrections.records.append(record_of(revision, title=str(revision)))
+    return [details, referral_section, events, corrections]
 
 
 register(order=10, name="referrals", contributor=sections)

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from referrals import audit_log, door_views, search_views, subject_access_views, views
+from referrals import (
+    audit_log,
+    correction_views,
+    door_views,
+    search_views,
+    subject_access_views,
+    views,
+)
 
 app_name = "referrals"
 
@@ -23,6 +30,8 @@ urlpatterns = [
     path("self-referral/<slug:tenant_slug>/privacy/", door_views.self_referral_privacy,
          name="self-referral-privacy"),
     path("people/<uuid:person_id>/", views.person_detail, name="person-detail"),
+    path("people/<uuid:person_id>/edit/", correction_views.person_edit, name="person-edit"),
+    path("referrals/<uuid:referral_id>/amend/", correction_views.referral_amend, name="amend"),
     path("people/<uuid:person_id>/merge/", views.person_merge, name="person-merge"),
     path("people/<uuid:person_id>/subject-access/", subject_access_views.subject_access,
          name="person-subject-access"),

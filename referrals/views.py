@@ -23,7 +23,15 @@ from pcns import permissions as pcns_permissions
 from pcns import selectors as pcns_selectors
 from pcns.audit import audit_shown
 from pcns.presenters import audit_rows, error_list
-from referrals import forms, permissions, presenters, selectors, services, triage_facts
+from referrals import (
+    corrections,
+    forms,
+    permissions,
+    presenters,
+    selectors,
+    services,
+    triage_facts,
+)
 from referrals.codes import (
     ContactMethod,
     EthnicCategory,
@@ -244,8 +252,10 @@ def referral_detail(request: HttpRequest, referral_id) -> HttpResponse:
             "can_allocate": can_allocate,
             "can_view_care": care_permissions.can_view_care_record(request.user, referral),
             "recent": presenters.timeline_rows(
-                list(selectors.referral_timeline(referral))[-3:]
+                list(selectors.referral_timeline(referral))[-3:],
+                struck=corrections.entered_in_error_ids(referral),
             ),
+            "can_amend": permissions.can_amend_referral(request.user, referral),
         },
     )
 
@@ -257,7 +267,8 @@ def referral_timeline(request: HttpRequest, referral_id) -> HttpResponse:
         request,
         "referrals/referral_timeline.jinja",
         {"referral": referral, "person": referral.person,
-         "events": presenters.timeline_rows(selectors.referral_timeline(referral))},
+         "events": presenters.timeline_rows(selectors.referral_timeline(referral),
+                                            struck=corrections.entered_in_error_ids(referral))},
     )
 
 
@@ -459,6 +470,7 @@ def person_detail(request: HttpRequest, person_id) -> HttpResponse:
             "can_refer": permissions.can_receive_referrals(request.user)
             and person.merged_into_id is None,
             "can_merge": can_merge,
+            "can_change": permissions.can_change_person(request.user, person),
             "can_answer_subject_access": pcns_permissions.can_administer_tenant(request.user),
             "looked": looked,
             "looked_rows": audit_rows(looked.object_list) if looked is not None else [],

@@ -35,7 +35,7 @@ from pcns.models import (
 from pcns.services import membership_sync_staff_flag
 from pcns.tenancy import tenant_context
 from referrals import services as referral_services
-from referrals.models import IntakeRefusal, Person, Referral
+from referrals.models import IntakeRefusal, Person, Referral, Revision
 from referrals.validators import nhs_number_check_digit
 from reporting.models import MetricValue, RefreshRun
 from vcse import services as vcse_services
@@ -252,9 +252,18 @@ def _care_rows(cast: Cast) -> None:
                                          review_trigger="If mood drops or work changes",
                                          safety_plan="Call the crisis line on 0800 000 0000"),
     )
-    care_services.intervention_start(
+    intervention = care_services.intervention_start(
         referral=referral, actor=clinician,
         data=care_services.InterventionInput(kind="psychosocial", started_on=day),
+    )
+    # An earlier version, as a correction keeps it (caseload/corrections.py), without the
+    # correction's own event, so tests counting the referral's events are not disturbed.
+    Revision.objects.create(
+        tenant=cast.tenant, record_type="intervention", record_id=intervention.pk,
+        referral=referral, person=referral.person, kind="amended",
+        prior={"kind": "psychosocial", "description": "Walk and tlak", "started_on": str(day),
+               "ended_on": None}, fields=["description"], reason="Typing mistake",
+        actor=clinician, actor_label="Clinician",
     )
     care_services.outcome_record(referral=referral, actor=clinician, tool="phq9",
                                  completed_on=day, items=[1, 2, 1, 2, 1, 0, 1, 0, 0])

@@ -20,7 +20,9 @@ from referrals.selectors import referral_get_for_user
 def outcome_chart(request: HttpRequest, referral_id) -> HttpResponse:
     referral = referral_get_for_user(request.user, referral_id)
     _require(permissions.can_view_care_record(request.user, referral))
-    measures = list(selectors.episode_outcome_measures(referral))
+    # Measures entered in error are not charted (the care record lists them, struck through).
+    measures = list(selectors.episode_outcome_measures(referral).filter(
+        entered_in_error_at__isnull=True))
     audit_shown(request, referral, note="outcome measures")
     return render(
         request,

@@ -70,9 +70,12 @@ def care_record(request: HttpRequest, referral_id) -> HttpResponse:
         "discharge": in_care and permissions.can_discharge(user, referral),
         "onward": vcse_permissions.can_send_onward_referral(user, referral),
     }
+    may_correct = permissions.care_record_corrector(user, referral)
+    measures = list(selectors.episode_outcome_measures(referral))
     concerns = presenters.concern_rows(
         list(selectors.episode_risk_concerns(referral).select_related("referral__team")),
-        may_acknowledge=lambda c: permissions.can_acknowledge_risk_concern(user, c))
+        may_acknowledge=lambda c: permissions.can_acknowledge_risk_concern(user, c),
+        may_correct=may_correct)
     return render(request, "caseload/record.jinja", {
         "referral": referral,
         "person": referral.person,
@@ -82,8 +85,10 @@ def care_record(request: HttpRequest, referral_id) -> HttpResponse:
         "may": may,
         "episode": [r for r in selectors.episode_referrals(referral) if r.pk != referral.pk],
         "contacts": presenters.contact_rows(selectors.episode_contacts(referral),
-                                            may_record_outcome=may["contact"]),
-        "assessments": presenters.assessment_rows(list(selectors.episode_assessments(referral))),
+                                            may_record_outcome=may["contact"],
+                                            may_correct=may_correct),
+        "assessments": presenters.assessment_rows(list(selectors.episode_assessments(referral)),
+                                                  may_correct=may_correct),
         "plan": plan,
         "plan_version": plan_version,
         "plan_producers": ", ".join(
@@ -92,9 +97,11 @@ def care_record(request: HttpRequest, referral_id) -> HttpResponse:
         "interventions": presenters.intervention_rows(
             list(selectors.episode_interventions(referral)),
             may_end=lambda i: in_care and permissions.can_record_intervention(
-                user, referral, i.kind)),
-        "outcomes": presenters.outcome_summary_rows(
-            list(selectors.episode_outcome_measures(referral))),
+                user, referral, i.kind), may_correct=may_correct),
+        "outcomes": presenters.outcome_summary_rows(measures),
+        "measures": presenters.measure_rows(measures, may_correct=may_correct),
+        "plan_correct_href": presenters._correct_href(plan_version, may_correct)
+        if plan_version else "",
         "concerns": concerns,
         "open_alerts": [row for row in concerns if row["is_open"]],
         "onward_referrals": vcse_presenters.care_record_rows(

@@ -35,6 +35,7 @@ JOIN m_period p ON {in_month("c.on")}
 WHERE c.tenant_id = %(tenant)s
   AND c.on BETWEEN %(first_period)s AND %(as_of)s
   AND c.attendance <> 'booked'
+  AND c.entered_in_error_at IS NULL
 GROUP BY p.period, c.team_id, t.pcn_id, c.mode, c.attendance, c.staff_role
 """
 

@@ -79,6 +79,7 @@ FROM caseload_contact c
 JOIN m_referral r ON r.id = c.referral_id
 WHERE c.tenant_id = %(tenant)s
   AND c.attendance = 'attended'
+  AND c.entered_in_error_at IS NULL
   AND c.mode = ANY(%(modes)s)
   AND c.on BETWEEN r.received_on AND %(as_of)s
 """

@@ -46,6 +46,7 @@ WITH assessed AS (
     FROM caseload_assessment a
     JOIN m_referral r ON r.id = a.referral_id
     WHERE a.tenant_id = %(tenant)s AND a.kind = ANY(%(assessing)s)
+      AND a.entered_in_error_at IS NULL
       AND a.assessed_on <= %(as_of)s
     GROUP BY a.referral_id
 )

@@ -43,7 +43,7 @@ SELECT c.period, c.spell_id, o.id, o.tool, o.completed_on, o.recorded_at, o.item
 FROM m_spell_closed c
 JOIN m_spell_member m ON m.spell_id = c.spell_id AND m.received_on <= c.period_end
 JOIN caseload_outcomemeasure o ON o.referral_id = m.referral_id
-WHERE o.tenant_id = %(tenant)s
+WHERE o.tenant_id = %(tenant)s AND o.entered_in_error_at IS NULL
   AND o.completed_on BETWEEN m.received_on AND c.end_on
 """
 

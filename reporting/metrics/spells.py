@@ -80,6 +80,7 @@ WITH firsts AS (
     FROM caseload_assessment a
     JOIN m_spell_member m ON m.referral_id = a.referral_id
     WHERE a.tenant_id = %(tenant)s AND a.kind = ANY(%(assessing)s)
+      AND a.entered_in_error_at IS NULL
       AND a.assessed_on BETWEEN m.received_on AND %(as_of)s
     GROUP BY m.spell_id
 ), interventions AS (
@@ -87,6 +88,7 @@ WITH firsts AS (
     FROM caseload_intervention i
     JOIN m_spell_member m ON m.referral_id = i.referral_id
     WHERE i.tenant_id = %(tenant)s AND i.kind = ANY(%(clinical)s)
+      AND i.entered_in_error_at IS NULL
       AND i.started_on BETWEEN m.received_on AND %(as_of)s
     GROUP BY m.spell_id
 ), plans AS (
@@ -96,6 +98,7 @@ WITH firsts AS (
     JOIN caseload_careplanversion version ON version.plan_id = plan.id
     JOIN m_referral r ON r.id = plan.referral_id
     WHERE plan.tenant_id = %(tenant)s AND version.agreed_on IS NOT NULL
+      AND version.entered_in_error_at IS NULL
     ORDER BY plan.referral_id, version.number
 ), agreed AS (
     SELECT m.spell_id, min(p.agreed_on) AS first_plan
@@ -107,6 +110,7 @@ WITH firsts AS (
     FROM caseload_outcomemeasure o
     JOIN m_spell_member m ON m.referral_id = o.referral_id
     WHERE o.tenant_id = %(tenant)s AND o.completed_on BETWEEN m.received_on AND %(as_of)s
+      AND o.entered_in_error_at IS NULL
     GROUP BY m.spell_id
 ), components AS (
     SELECT f.spell_id, f.person_id, f.pcn_id, f.start_on, e.end_on, c.first_contact,

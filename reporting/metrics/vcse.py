@@ -217,7 +217,7 @@ FROM (
         LEFT JOIN m_referral mr ON mr.id = c.referral_id
         LEFT JOIN m_team t ON t.team_id = c.team_id
         WHERE c.tenant_id = %(tenant)s AND c.attendance = 'attended'
-          AND c.staff_role = 'connector'
+          AND c.staff_role = 'connector' AND c.entered_in_error_at IS NULL
     ) seen
     JOIN referrals_person person ON person.id = seen.person_id
 ) s

@@ -496,7 +496,8 @@ def test_dialog_scores_quality_of_life_and_treatment_satisfaction_as_two_means(c
         Decimal("4.50"), items, [True, True, True, False])
     event = _reload(referral).events.order_by("-at").first()
     assert (event.kind, event.details) == ("outcome_recorded",
-                                           {"tool": "DIALOG", "score": "4.50"})
+                                           {"tool": "DIALOG", "score": "4.50",
+                                            "outcome_measure": str(measure.pk)})
 
 
 def test_dialog_means_are_rounded_half_up_to_two_places():
@@ -712,7 +713,8 @@ def test_an_intervention_cannot_end_before_it_started(ctx, referral):
 def test_peer_support_workers_may_deliver_peer_support_but_not_therapy(ctx, referral):
     peer = _intervention(kind="peer_support", delivered_by="peer_support")(ctx, referral)
     assert (peer.kind, peer.delivered_by) == ("peer_support", ctx.peer_support.membership)
-    assert _reload(referral).events.order_by("-at").first().details == {"kind": "Peer support"}
+    assert _reload(referral).events.order_by("-at").first().details == {
+        "kind": "Peer support", "intervention": str(peer.pk)}
     with pytest.raises(ValidationError):
         _intervention(kind="psychosocial", delivered_by="peer_support")(ctx, referral)
 

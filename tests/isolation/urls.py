@@ -18,7 +18,7 @@ from caseload.models import (
     RiskConcern,
 )
 from pcns.models import ImportRun
-from referrals.models import Person, PersonMerge, Referral
+from referrals.models import Person, PersonMerge, Referral, Revision
 from tests.factories import Cast
 from vcse.models import OnwardReferral, Service
 
@@ -56,7 +56,7 @@ def _first(model):
 
 # How to find tenant A's object for each URL parameter outside the admin.
 #: Path parameters that are not ids (a care plan's version number), with a value that exists.
-NOT_IDS = {"number": 1}
+NOT_IDS = {"number": 1, "kind": "intervention"}
 
 OBJECTS = {
     ("referrals:detail", "referral_id"): _first(Referral),
@@ -104,6 +104,10 @@ OBJECTS = {
     ("caseload:risk-concern-acknowledge", "concern_id"): _first(RiskConcern),
     ("caseload:care-plan-version", "plan_id"): _first(CarePlan),
     ("caseload:care-plan-print", "plan_id"): _first(CarePlan),
+    ("caseload:correct", "record_id"): _first(Intervention),
+    ("caseload:revision", "revision_id"): _first(Revision),
+    ("referrals:person-edit", "person_id"): _first(Person),
+    ("referrals:amend", "referral_id"): _first(Referral),
     ("vcse:service-detail", "service_id"): _first(Service),
     ("api:service-detail", "pk"): _first(Service),
     ("api:onward-referral-detail", "pk"): _first(OnwardReferral),

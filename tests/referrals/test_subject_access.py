@@ -23,7 +23,7 @@ from caseload.models import (
 from pcns.models import AuditEvent, ExternalId
 from pcns.tenancy import tenant_context
 from referrals import services as referral_services
-from referrals.models import JointWorker, Person, PersonMerge, Referral, ReferralEvent
+from referrals.models import JointWorker, Person, PersonMerge, Referral, ReferralEvent, Revision
 from tests.factories import make_onward_referral, make_person, make_referral
 from vcse.models import (
     Consent,
@@ -77,6 +77,7 @@ def expected_ids(subject: Person) -> dict[str, set[str]]:
         Referral: referrals,
         JointWorker: JointWorker.objects.filter(referral__in=referrals),
         ReferralEvent: ReferralEvent.objects.filter(referral__in=referrals),
+        Revision: Revision.objects.filter(Q(person__in=people) | Q(referral__in=referrals)),
         Contact: Contact.objects.filter(referral__in=referrals),
         Assessment: Assessment.objects.filter(referral__in=referrals),
         CarePlan: CarePlan.objects.filter(referral__in=referrals),
