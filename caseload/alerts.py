@@ -165,7 +165,8 @@ def alerts_raise(*, record: OutcomeMeasure | Referral, referral: Referral) -> li
 
 
 def on_referral_received(sender, *, referral: Referral, actor: User | None, **kwargs) -> None:
-    """The receiver of referrals.hooks.referral_received (connected in caseload.apps)."""
+    """The receiver of referrals.hooks.referral_received and referral_corrected (connected in
+    caseload.apps)."""
     alerts_raise(record=referral, referral=referral)
 
 
@@ -176,7 +177,7 @@ def open_alerts_for_user(user: User) -> QuerySet[RiskConcern]:
     """Risk concerns nobody has acknowledged yet, system alerts and workers' concerns alike, on
     the referrals the user may see (a lead: their teams'), newest first. For the lead's home
     and anything else that lists or counts what is waiting for a lead."""
-    return (selectors.risk_concerns_for_user(user).filter(acknowledged_at__isnull=True)
+    return (selectors.risk_concerns_for_user(user).filter(RiskConcern.open_q())
             .order_by("-raised_at", "id"))
 
 
@@ -188,5 +189,5 @@ def open_alerts_of(referral: Referral) -> QuerySet[RiskConcern]:
     """The open concerns and alerts of the referral's episode, newest first: for a banner about
     the person on pages other than the care record (which reads them with the rest of the
     episode). The caller has fetched ``referral`` through a selector, so it may see it."""
-    return (selectors.episode_risk_concerns(referral).filter(acknowledged_at__isnull=True)
+    return (selectors.episode_risk_concerns(referral).filter(RiskConcern.open_q())
             .order_by("-raised_at", "id"))

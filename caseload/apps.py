@@ -23,4 +23,6 @@ class CaseloadConfig(AppConfig):
         # Safety alerts on referral intake, and their flag on the triage queue (referrals
         # cannot import caseload: caseload.alerts says why it is wired this way).
         hooks.referral_received.connect(on_referral_received, dispatch_uid="caseload.alerts")
+        hooks.referral_corrected.connect(on_referral_received,
+                                         dispatch_uid="caseload.alerts.corrected")
         hooks.queue_annotations["open_alerts"] = open_concerns_exist

@@ -85,18 +85,21 @@ WITH asked AS (
     SELECT m.person_id, m.spell_no, min(c.on) AS first_contact
     FROM caseload_contact c JOIN member m ON m.referral_id = c.referral_id
     WHERE c.tenant_id = %(tenant)s AND c.attendance = 'attended' AND c.mode = ANY(%(modes)s)
+      AND c.entered_in_error_at IS NULL
       AND c.on BETWEEN m.received_on AND %(today)s
     GROUP BY 1, 2
 ), assessments AS (
     SELECT m.person_id, m.spell_no, min(a.assessed_on) AS first_assessment
     FROM caseload_assessment a JOIN member m ON m.referral_id = a.referral_id
     WHERE a.tenant_id = %(tenant)s AND a.kind = ANY(%(assessing)s)
+      AND a.entered_in_error_at IS NULL
       AND a.assessed_on BETWEEN m.received_on AND %(today)s
     GROUP BY 1, 2
 ), interventions AS (
     SELECT m.person_id, m.spell_no, min(i.started_on) AS first_intervention
     FROM caseload_intervention i JOIN member m ON m.referral_id = i.referral_id
     WHERE i.tenant_id = %(tenant)s AND i.kind = ANY(%(clinical)s)
+      AND i.entered_in_error_at IS NULL
       AND i.started_on BETWEEN m.received_on AND %(today)s
     GROUP BY 1, 2
 ), plans AS (
@@ -105,6 +108,7 @@ WITH asked AS (
     FROM caseload_careplan plan
     JOIN caseload_careplanversion version ON version.plan_id = plan.id
     WHERE plan.tenant_id = %(tenant)s AND version.agreed_on IS NOT NULL
+      AND version.entered_in_error_at IS NULL
       AND plan.referral_id IN (SELECT referral_id FROM member)
     ORDER BY plan.referral_id, version.number
 ), agreed AS (
@@ -116,6 +120,7 @@ WITH asked AS (
     SELECT m.person_id, m.spell_no, min(o.completed_on) AS first_baseline
     FROM caseload_outcomemeasure o JOIN member m ON m.referral_id = o.referral_id
     WHERE o.tenant_id = %(tenant)s AND o.completed_on BETWEEN m.received_on AND %(today)s
+      AND o.entered_in_error_at IS NULL
     GROUP BY 1, 2
 ), spells AS (
     SELECT person_id, spell_no, min(received_on) AS start_on
@@ -187,9 +192,11 @@ def waiting_over_four_weeks(clock_list: list[Clock], today: dt.date) -> list[Clo
 
 def with_review_by(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
     """Annotate ``review_by``: the review date of the latest care plan version of the
-    referral's episode (the plan its care record shows), as My caseload reads it."""
+    referral's episode (the plan its care record shows) not entered in error, as My caseload
+    reads it."""
     latest = CarePlanVersion.objects.filter(
-        plan__referral__episode_id=OuterRef("episode_id"), tenant_id=OuterRef("tenant_id")
+        plan__referral__episode_id=OuterRef("episode_id"), tenant_id=OuterRef("tenant_id"),
+        entered_in_error_at__isnull=True,
     ).order_by("-recorded_at", "-number")
     return referrals.annotate(review_by=Subquery(latest.values("review_by")[:1]))
 
@@ -255,8 +262,8 @@ def team_duty(teams: list[Team], today: dt.date | None = None) -> list[TeamDuty]
         figures.by_urgency = {u: row[u] for u in Urgency.values}
         figures.by_band = {code: row[_band(code)] for code, *_ in WAITING_BANDS}
 
-    alerts = (RiskConcern.objects.filter(tenant_id=tenant_id, referral__team_id__in=ids,
-                                         acknowledged_at__isnull=True)
+    alerts = (RiskConcern.objects.filter(RiskConcern.open_q(), tenant_id=tenant_id,
+                                         referral__team_id__in=ids)
               .order_by().values("referral__team_id").annotate(n=Count("pk")))
     for row in alerts:
         duty[row["referral__team_id"]].open_alerts = row["n"]
@@ -326,5 +333,5 @@ def filter_concerns(concerns: QuerySet[RiskConcern], teams: list[Team], query) -
     if chosen is not None:
         concerns = concerns.filter(referral__team=chosen)
     if query.get("status") == "open":
-        concerns = concerns.filter(acknowledged_at__isnull=True)
+        concerns = concerns.filter(RiskConcern.open_q())
     return concerns, chosen

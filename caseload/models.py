@@ -280,7 +280,13 @@ class RiskConcern(TenantOwned):
     def is_alert(self) -> bool:
         return bool(self.rule)
 
+    @classmethod
+    def open_q(cls) -> Q:
+        """What "open" means everywhere a concern or alert is flagged or counted: nobody has
+        acknowledged it, and it was not marked entered in error."""
+        return Q(acknowledged_at__isnull=True, entered_in_error_at__isnull=True)
+
     @property
     def is_open(self) -> bool:
-        return self.acknowledged_at is None
+        return self.acknowledged_at is None and self.entered_in_error_at is None
 

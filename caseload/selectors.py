@@ -253,8 +253,8 @@ def open_concerns_exist(*, episode: bool = False) -> Exists:
     whole episode) has a risk concern nobody has acknowledged yet, an alert raised by the
     system (caseload.alerts) or a worker's concern. One subquery, so a list keeps its number of
     queries however long it is."""
-    unacknowledged = RiskConcern.objects.filter(tenant_id=OuterRef("tenant_id"),
-                                                acknowledged_at__isnull=True)
+    unacknowledged = RiskConcern.objects.filter(RiskConcern.open_q(),
+                                                tenant_id=OuterRef("tenant_id"))
     if episode:
         return Exists(unacknowledged.filter(referral__episode_id=OuterRef("episode_id")))
     return Exists(unacknowledged.filter(referral_id=OuterRef("pk")))
@@ -375,6 +375,5 @@ def risk_concerns_for_lead(user: User) -> QuerySet[RiskConcern]:
 
 
 def open_risk_concern_count(user: User) -> int:
-    return risk_concerns_for_lead(user).filter(acknowledged_at__isnull=True,
-                                               entered_in_error_at__isnull=True).count()
+    return risk_concerns_for_lead(user).filter(RiskConcern.open_q()).count()
 

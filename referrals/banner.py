@@ -67,8 +67,8 @@ def _open_alerts(user: User, person: Person) -> list[tuple]:
     else:
         visible = Value(False)
     return list(
-        risk_concern.objects.filter(tenant_id=person.tenant_id, referral__person=person,
-                                    acknowledged_at__isnull=True)
+        risk_concern.objects.filter(risk_concern.open_q(), tenant_id=person.tenant_id,
+                                    referral__person=person)
         .annotate(visible=visible)
         .order_by("-raised_at", "id")
         .values_list("referral_id", "visible", "referral__team__name")

@@ -27,7 +27,7 @@ from django.utils import timezone
 from config.exceptions import Conflict
 from pcns.models import AuditAction, Organisation, User
 from pcns.services import audit_record
-from referrals import services
+from referrals import hooks, services
 from referrals.models import CorrectionKind, Person, Referral, Revision
 from referrals.states import EventKind
 
@@ -243,4 +243,6 @@ def referral_amend(
                      label="Referral details")
     audit_record(actor=actor, action=AuditAction.CHANGE, target=current, fields=changed,
                  note="corrected")
+    # In this transaction, as at intake: the alerts a corrected referral now meets (caseload).
+    hooks.referral_corrected.send(sender=Referral, referral=current, actor=actor)
     return current

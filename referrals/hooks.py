@@ -23,5 +23,11 @@ from django.dispatch import Signal
 
 referral_received = Signal()
 
+#: Sent, like ``referral_received`` and with the same arguments, when what was entered at
+#: intake is corrected (referrals.corrections.referral_amend): a referral corrected to
+#: emergency, or to self-harm among its needs, must raise the alert it would have raised at
+#: intake. Receivers must be idempotent (each alert rule fires once per referral).
+referral_corrected = Signal()
+
 #: name -> a function returning the expression to annotate each queue row with.
 queue_annotations: dict[str, Callable[[], Any]] = {}

@@ -323,3 +323,53 @@ def test_the_open_alerts_of_an_episode_are_read_for_a_banner(tenant_a):
         services.risk_concern_acknowledge(concern=first, actor=cast.team_lead, version=1,
                                           response="Triaged at once")
         assert alerts.open_alerts_of(referral).count() == 1
+
+
+# --------------------------------------------------------------------------- corrections
+
+
+def test_a_referral_corrected_to_emergency_raises_the_alert_intake_would_have_raised(tenant_a):
+    from referrals import corrections
+
+    referral = make_referral(tenant_a, urgency="routine", presenting_needs=["low_mood"])
+    assert _alerts(tenant_a, referral=referral) == []
+    with tenant_context(tenant_a.tenant.pk):
+        values = {name: getattr(referral, name) for name in corrections.REFERRAL_INTAKE_FIELDS}
+        corrected = corrections.referral_amend(
+            referral=referral, actor=tenant_a.clinician, version=referral.version,
+            reason="The police letter said tonight",
+            data=corrections.ReferralIntakeInput(**{**values, "urgency": "emergency"}))
+        values = {name: getattr(corrected, name) for name in corrections.REFERRAL_INTAKE_FIELDS}
+        corrections.referral_amend(
+            referral=corrected, actor=tenant_a.clinician, version=corrected.version,
+            reason="Typo in the reason", data=corrections.ReferralIntakeInput(
+                **{**values, "reason": "Said they plan to end their life tonight"}))
+
+    [alert] = _alerts(tenant_a, referral=referral)
+    assert alert.rule == "emergency_referral"
+
+
+def test_an_alert_marked_entered_in_error_is_no_longer_open_anywhere(client, tenant_a):
+    from caseload import corrections
+
+    referral = _allocated(tenant_a)
+    _record(tenant_a, referral, "phq9", [0, 0, 0, 0, 0, 0, 0, 0, 1])
+    [alert] = _alerts(tenant_a, referral=referral)
+    assert alert.is_open
+    with tenant_context(tenant_a.tenant.pk):
+        assert alerts.open_alerts_for_user(tenant_a.team_lead).filter(pk=alert.pk).exists()
+
+    with tenant_context(tenant_a.tenant.pk):
+        corrections.care_record_enter_in_error(
+            record=alert, actor=tenant_a.team_lead, version=alert.version,
+            reason="Recorded against the wrong person")
+    [alert] = _alerts(tenant_a, referral=referral)
+    assert not alert.is_open
+    with tenant_context(tenant_a.tenant.pk):
+        assert not alerts.open_alerts_for_user(tenant_a.team_lead).filter(pk=alert.pk).exists()
+    with tenant_context(tenant_a.tenant.pk):
+        family_name = Referral.objects.get(pk=referral.pk).person.family_name
+    client.force_login(tenant_a.clinician)
+    row = [line for line in client.get(reverse("caseload:mine")).content.decode().split("<tr")
+           if family_name in line]
+    assert row and "Open risk alert" not in row[0]

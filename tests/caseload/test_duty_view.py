@@ -175,6 +175,36 @@ def test_over_four_weeks_counts_from_the_29th_day_until_the_clock_stops(tenant_a
     assert listed == {day_29.pk, partial.pk}
 
 
+def test_a_contact_entered_in_error_no_longer_stops_the_clock(tenant_a):
+    from caseload import corrections
+    from caseload.models import Contact
+
+    stopped = _allocated(tenant_a, 40)
+    _care(tenant_a, stopped, _ago(20))
+    assert _figures(tenant_a).over_four_weeks == 0
+    with tenant_context(tenant_a.tenant.pk):
+        contact = Contact.objects.get(referral=stopped)
+        corrections.care_record_enter_in_error(record=contact, actor=tenant_a.clinician,
+                                               version=contact.version,
+                                               reason="Recorded against the wrong person")
+    assert _figures(tenant_a).over_four_weeks == 1
+
+
+def test_an_overdue_review_entered_in_error_gives_way_to_the_version_before(tenant_a):
+    from caseload import corrections
+    from caseload.models import CarePlanVersion
+
+    referral = _allocated(tenant_a, 30)
+    _plan(tenant_a, referral, agreed_on=_ago(20), review_by=_ago(40) + dt.timedelta(days=60))
+    _plan(tenant_a, referral, agreed_on=_ago(10), review_by=_ago(1), version=1)
+    assert _figures(tenant_a).reviews_overdue == 1
+    with tenant_context(tenant_a.tenant.pk):
+        latest = CarePlanVersion.objects.get(plan__referral=referral, number=2)
+        corrections.care_record_enter_in_error(record=latest, actor=tenant_a.team_lead,
+                                               version=None, reason="Another person's plan")
+    assert _figures(tenant_a).reviews_overdue == 0
+
+
 def test_a_referral_soon_after_a_discharge_carries_on_the_spells_clock(tenant_a):
     """METRICS.md: a referral received within 5 days of the spell's end joins the spell, so
     its clock started with the first referral; one received later starts a new clock."""
