@@ -15,7 +15,12 @@ from config.exceptions import Conflict
 from pcns.tenancy import tenant_context
 from referrals import corrections, permissions, services
 from referrals.models import Person, Referral, ReferralEvent, Revision
-from tests.factories import make_person, make_referral, person_input
+from tests.factories import (
+    let_non_clinical_roles_see_the_team,
+    make_person,
+    make_referral,
+    person_input,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -213,9 +218,12 @@ def test_the_person_form_needs_a_reason(client, tenant_a):
 def test_a_peer_support_worker_is_refused_the_person_form(client, tenant_a):
     person = make_referral(tenant_a).person
     client.force_login(tenant_a.peer_support)
-    response = client.post(reverse("referrals:person-edit", args=[person.pk]),
-                           _person_post(person, phone="07700 900456"))
-    assert response.status_code == 403
+    url = reverse("referrals:person-edit", args=[person.pk])
+    # Not theirs to see at all (least privilege), and with their team's people open to them
+    # (the tenant setting), still not theirs to change.
+    assert client.post(url, _person_post(person, phone="07700 900456")).status_code == 404
+    let_non_clinical_roles_see_the_team(tenant_a)
+    assert client.post(url, _person_post(person, phone="07700 900456")).status_code == 403
 
 
 def test_the_referral_amend_page_saves_a_correction(client, tenant_a):
