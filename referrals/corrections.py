@@ -29,7 +29,7 @@ from pcns.models import AuditAction, Organisation, User
 from pcns.services import audit_record
 from referrals import hooks, services
 from referrals.models import CorrectionKind, Person, Referral, Revision
-from referrals.states import EventKind
+from referrals.states import UNTRIAGED_STATUSES, EventKind
 
 #: The fields of a referral entered at intake, which its intake correction may change.
 REFERRAL_INTAKE_FIELDS = ["source", "referrer_name", "referrer_organisation", "received_on",
@@ -197,10 +197,26 @@ def _clean_intake(data: ReferralIntakeInput, referral: Referral) -> dict[str, An
             )
     services.raise_errors(errors)
     return {"source": data.source, "received_on": data.received_on, "urgency": data.urgency,
-            "presenting_needs": list(dict.fromkeys(data.presenting_needs)),
+            # As intake stores them (services._save_referral): the same needs in another
+            # order are no change.
+            "presenting_needs": sorted(set(data.presenting_needs)),
             "referrer_name": data.referrer_name.strip(),
             "referrer_organisation": data.referrer_organisation,
             "reason": data.reason.strip()}
+
+
+#: The intake details the safety alert rules read (caseload.alerts).
+ALERTING_FIELDS = frozenset({"urgency", "presenting_needs"})
+
+
+def _may_raise_alerts(referral: Referral, changed: list[str]) -> bool:
+    """A correction raises the alerts intake would have raised only when it changed what the
+    rules read, on a referral still waiting for triage that came in through a door (not the
+    dataset import's history, which raises nothing): a typo fixed on an old referral must not
+    raise an alert about something long since dealt with."""
+    return (bool(ALERTING_FIELDS.intersection(changed))
+            and referral.status in UNTRIAGED_STATUSES
+            and not referral.events.filter(kind=EventKind.IMPORTED).exists())
 
 
 @transaction.atomic
@@ -243,6 +259,7 @@ def referral_amend(
                      label="Referral details")
     audit_record(actor=actor, action=AuditAction.CHANGE, target=current, fields=changed,
                  note="corrected")
-    # In this transaction, as at intake: the alerts a corrected referral now meets (caseload).
-    hooks.referral_corrected.send(sender=Referral, referral=current, actor=actor)
+    if _may_raise_alerts(current, changed):
+        # In this transaction, as at intake: the alerts a corrected referral now meets.
+        hooks.referral_corrected.send(sender=Referral, referral=current, actor=actor)
     return current

@@ -373,3 +373,32 @@ def test_an_alert_marked_entered_in_error_is_no_longer_open_anywhere(client, ten
     row = [line for line in client.get(reverse("caseload:mine")).content.decode().split("<tr")
            if family_name in line]
     assert row and "Open risk alert" not in row[0]
+
+
+def test_correcting_a_referral_already_triaged_raises_no_new_alert(tenant_a):
+    from referrals import corrections
+
+    referral = _allocated(tenant_a, presenting_needs=["low_mood"])
+    with tenant_context(tenant_a.tenant.pk):
+        referral = Referral.objects.get(pk=referral.pk)
+        values = {name: getattr(referral, name) for name in corrections.REFERRAL_INTAKE_FIELDS}
+        corrections.referral_amend(
+            referral=referral, actor=tenant_a.team_lead, version=referral.version,
+            reason="The letter also mentioned self-harm, long since assessed",
+            data=corrections.ReferralIntakeInput(
+                **{**values, "presenting_needs": ["low_mood", "self_harm"]}))
+    assert _alerts(tenant_a, referral=referral) == []
+
+
+def test_the_same_needs_in_another_order_are_no_correction(tenant_a):
+    from referrals import corrections
+    from referrals.models import Revision
+
+    referral = make_referral(tenant_a, presenting_needs=["low_mood", "anxiety"])
+    with tenant_context(tenant_a.tenant.pk):
+        values = {name: getattr(referral, name) for name in corrections.REFERRAL_INTAKE_FIELDS}
+        corrections.referral_amend(
+            referral=referral, actor=tenant_a.clinician, version=referral.version,
+            reason="Saved again", data=corrections.ReferralIntakeInput(
+                **{**values, "presenting_needs": ["low_mood", "anxiety"]}))
+        assert not Revision.objects.filter(record_id=referral.pk).exists()
