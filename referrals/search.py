@@ -62,6 +62,11 @@ class Query:
     date_of_birth: dt.date | None = None
 
 
+def _sees_allocated_only(user: User) -> bool:
+    membership = _membership(user)
+    return membership is not None and selectors.sees_allocated_only(membership)
+
+
 def can_search_people(user: User) -> bool:
     """Clinical staff: the people their teams hold, and others by NHS number."""
     membership = _membership(user)
@@ -164,7 +169,9 @@ def search_people(user: User, query: Query) -> Found:
         order = ["-score", *order]
     found = list(people.order_by(*order)[:MAX_RESULTS + 1])
     result = Found(query=query, people=found[:MAX_RESULTS], more=len(found) > MAX_RESULTS)
-    if query.kind == Kind.NHS_NUMBER and not found:
+    if query.kind == Kind.NHS_NUMBER and not found and not _sees_allocated_only(user):
+        # Peer support workers and connectors (least privilege) are not told which teams know
+        # a number: that alone says the person is known to mental health services.
         result.elsewhere, result.elsewhere_people = _known_elsewhere(user, query.nhs_number)
     return result
 

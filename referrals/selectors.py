@@ -265,13 +265,22 @@ def possible_duplicates(
 ) -> list[Person]:
     """People already recorded who may be the same person: the same NHS number, or the same
     date of birth and a similar name. Searches the whole place (no wrong door), so intake
-    finds a person known to another team; the match shows identity details only."""
+    finds a person known to another team; the match shows identity details only. Roles that see
+    only their allocated people match on NHS number and date of birth together."""
     membership = _membership_or_404(user)
     if membership.role not in CLINICAL_ROLES | ADMIN_ROLES:
         return []
     people = Person.objects.filter(tenant_id=membership.tenant_id, merged_into__isnull=True)
     if exclude:
         people = people.exclude(pk=exclude)
+    if sees_allocated_only(membership):
+        # Least privilege: peer support workers and connectors entering a referral still avoid
+        # a duplicate record, but only for someone whose NHS number and date of birth they
+        # already hold; they cannot look people up by name across the place.
+        if not (nhs_number and date_of_birth):
+            return []
+        return list(people.filter(nhs_number=nhs_number, date_of_birth=date_of_birth)
+                    .select_related("registered_practice"))
     query = Q(nhs_number=nhs_number) if nhs_number else Q()
     if date_of_birth:
         query |= Q(date_of_birth=date_of_birth)

@@ -146,6 +146,34 @@ def test_a_person_known_only_to_another_team_is_found_by_exact_nhs_number_with_w
         assert detail not in main, detail
 
 
+def test_peer_support_and_connectors_are_not_told_which_teams_know_a_number(client, tenant_a):
+    person = _known(tenant_a, team=tenant_a.other_pcn_team, actor=tenant_a.other_clinician)
+    for label in ("peer_support", "connector"):
+        client.force_login(tenant_a.users[label])
+        main = _main(_search(client, person.nhs_number))
+        assert "Known to another team" not in main, label
+        assert tenant_a.other_pcn_team.name not in main, label
+
+
+def test_peer_support_match_a_duplicate_only_on_nhs_number_and_date_of_birth_together(
+        tenant_a):
+    from referrals import selectors
+
+    person = _known(tenant_a, given_name="Morgan", family_name="Featherstone",
+                    date_of_birth=dt.date(1971, 5, 6))
+    with tenant_context(tenant_a.tenant.pk):
+        def found(user, **typed):
+            return [p.pk for p in selectors.possible_duplicates(user, **typed)]
+
+        by_name = {"given_name": "Morgan", "family_name": "Featherstone",
+                   "date_of_birth": person.date_of_birth}
+        assert found(tenant_a.clinician, **by_name) == [person.pk]
+        assert found(tenant_a.peer_support, **by_name) == []
+        assert found(tenant_a.peer_support, nhs_number=person.nhs_number) == []
+        assert found(tenant_a.peer_support, nhs_number=person.nhs_number,
+                     date_of_birth=person.date_of_birth) == [person.pk]
+
+
 def test_an_unknown_nhs_number_and_another_tenants_person_answer_the_same(client, tenant_a,
                                                                          tenant_b):
     theirs = _known(tenant_b, given_name="Rowan", family_name="Ashworth")
