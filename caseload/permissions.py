@@ -114,13 +114,16 @@ def can_view_team_caseload(user: User, team: Team) -> bool:
 
 def can_correct_care_record(user: User, record) -> bool:
     """Amend a care record or mark it entered in error: its author (while they still work on
-    it) and the leads of its team."""
+    it) and the leads of its team. A risk concern still open is the leads' alone: marking it
+    entered in error would close it without anyone acknowledging it."""
     membership = _membership(user)
     if membership is None or record.tenant_id != membership.tenant_id:
         return False
     team_id = team_id_of(record)
     if membership.role in LEAD_ROLES and _in_team(membership, team_id):
         return True
+    if _waits_for_a_lead(record):
+        return False
     if author_id_of(record) != user.pk or membership.role not in CLINICAL_ROLES:
         return False
     referral = referral_of(record)
@@ -134,4 +137,9 @@ def care_record_corrector(user: User, referral: Referral):
     membership = _membership(user)
     lead = (membership is not None and membership.role in LEAD_ROLES
             and _in_team(membership, referral.team_id))
-    return lambda record: lead or author_id_of(record) == user.pk
+    return lambda record: lead or (author_id_of(record) == user.pk
+                                   and not _waits_for_a_lead(record))
+
+
+def _waits_for_a_lead(record) -> bool:
+    return isinstance(record, RiskConcern) and record.is_open

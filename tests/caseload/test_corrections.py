@@ -84,9 +84,17 @@ def _plan(cast, referral):
                                     safety_plan="Call the crisis line"))
 
 
-def _concern(cast, referral):
+def _open_concern(cast, referral):
     return services.risk_concern_raise(referral=referral, actor=cast.clinician,
                                        concern="Mentioned not eating")
+
+
+def _concern(cast, referral):
+    """A concern a lead has acknowledged: its author may correct it like any other record."""
+    concern = _open_concern(cast, referral)
+    return services.risk_concern_acknowledge(concern=concern, actor=cast.team_lead,
+                                             version=concern.version,
+                                             response="Called them the same day")
 
 
 MAKERS = {"contact": _contact, "assessment": _assessment, "outcome-measure": _outcome,
@@ -222,6 +230,13 @@ def test_only_the_author_and_the_teams_leads_may_correct(ctx, referral, kind):
     assert may == {"clinician": True, "team_lead": True, "peer_support": False,
                    "connector": False, "other_clinician": False, "vcse_worker": False,
                    "gp": False, "programme_manager": False}
+
+
+def test_an_open_risk_concern_is_corrected_by_the_teams_leads_only(ctx, referral):
+    concern = _open_concern(ctx, referral)
+    assert not permissions.can_correct_care_record(ctx.clinician, concern)
+    assert not permissions.care_record_corrector(ctx.clinician, referral)(concern)
+    assert permissions.can_correct_care_record(ctx.team_lead, concern)
 
 
 def test_a_peer_support_worker_may_correct_their_own_contact(ctx, referral):
