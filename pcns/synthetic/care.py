@@ -160,7 +160,7 @@ class Contacts:
             recorded_day = day if day <= last_day else last_day - int(rng.random() * 14)
             yield (f"{contact_id}\t{head}\t{staff.membership}\t{staff.role}\t{staff.user}\t"
                    f"{cal.iso(day)}\t{at}\t{cal.iso(recorded_day)} {at}:00+00\t{duration}\t"
-                   f"{mode}\t{attendance}\t{direct}\t{purpose}\t{N}\t\t1\n")
+                   f"{mode}\t{attendance}\t{direct}\t{purpose}\t{N}\t\t1\t{N}\n")
 
     def _advice(self, count: int) -> Iterator[str]:
         """Advice to a GP about someone not referred: a contact with a team but no referral."""
@@ -173,13 +173,13 @@ class Contacts:
             yield (f"{self.ids.next()}\t{tenant}\t{N}\t{team.id}\t{staff.membership}\t"
                    f"{staff.role}\t{staff.user}\t{cal.iso(day)}\t{at}\t{cal.iso(day)} {at}:00+00"
                    f"\t15\ttelephone\tattended\tf\tadvice_to_professional\t"
-                   f"{pick(rng, team.practices)}\t\t1\n")
+                   f"{pick(rng, team.practices)}\t\t1\t{N}\n")
 
 
 CONTACT_COLUMNS = (
     "id", "tenant_id", "referral_id", "team_id", "staff_id", "staff_role", "recorded_by_id",
     "on", "at", "recorded_at", "duration_minutes", "mode", "attendance", "direct", "purpose",
-    "organisation_id", "note", "version",
+    "organisation_id", "note", "version", "entered_in_error_at",
 )
 
 
@@ -201,7 +201,8 @@ def assessment_rows(journeys: list[Journey], *, cal: Calendar, rng: random.Rando
         at = _time(rng)
         return (f"{ids.next()}\t{tenant}\t{iso(day)} {at}:00+00\t{assessor.user}\t{j.id}\t"
                 f"{kind}\t{iso(day)}\t{assessor.membership}\t{contact or N}\t"
-                f"{pick(rng, names.ASSESSMENT_SUMMARIES)}\t{pick(rng, names.RISK_SUMMARIES)}\n")
+                f"{pick(rng, names.ASSESSMENT_SUMMARIES)}\t{pick(rng, names.RISK_SUMMARIES)}\t"
+                f"1\t{N}\n")
 
     for j in journeys:
         if j.triaged is not None and j.decision == "accept" and (
@@ -217,7 +218,7 @@ def assessment_rows(journeys: list[Journey], *, cal: Calendar, rng: random.Rando
 
 ASSESSMENT_COLUMNS = (
     "id", "tenant_id", "recorded_at", "recorded_by_id", "referral_id", "kind", "assessed_on",
-    "assessor_id", "contact_id", "summary", "risk_summary",
+    "assessor_id", "contact_id", "summary", "risk_summary", "version", "entered_in_error_at",
 )
 
 
@@ -249,12 +250,13 @@ def care_plan_version_rows(journeys: list[Journey], *, cal: Calendar, rng: rando
         yield (f"{ids.next()}\t{tenant}\t{iso(j.plan_on)} 12:00:00+00\t{j.worker.user}\t"
                f"{j.plan_id}\t1\t{goals_literal}\t{CO_PRODUCERS(rng)}\t{agreed}\t"
                f"{pick(rng, names.REVIEW_TRIGGERS)}\t{review_by}\t"
-               f"{pick(rng, names.SAFETY_PLANS)}\n")
+               f"{pick(rng, names.SAFETY_PLANS)}\t{N}\n")
 
 
 CARE_PLAN_VERSION_COLUMNS = (
     "id", "tenant_id", "recorded_at", "recorded_by_id", "plan_id", "number", "goals",
     "co_produced_with", "agreed_on", "review_trigger", "review_by", "safety_plan",
+    "entered_in_error_at",
 )
 
 
@@ -272,7 +274,7 @@ def intervention_rows(journeys: list[Journey], *, cal: Calendar, rng: random.Ran
         version = 1 if ended == N else 2
         return (f"{ids.next()}\t{tenant}\t{iso(start)} 12:00:00+00\t{by.user}\t{j.id}\t{kind}\t"
                 f"{names.INTERVENTION_DESCRIPTIONS[kind]}\t{iso(start)}\t{ended}\t"
-                f"{by.membership}\t{contact or N}\t{version}\n")
+                f"{by.membership}\t{contact or N}\t{version}\t{N}\n")
 
     for j in journeys:
         if j.intervention_on is None:
@@ -288,7 +290,7 @@ def intervention_rows(journeys: list[Journey], *, cal: Calendar, rng: random.Ran
 
 INTERVENTION_COLUMNS = (
     "id", "tenant_id", "recorded_at", "recorded_by_id", "referral_id", "kind", "description",
-    "started_on", "ended_on", "delivered_by_id", "contact_id", "version",
+    "started_on", "ended_on", "delivered_by_id", "contact_id", "version", "entered_in_error_at",
 )
 
 
@@ -324,7 +326,7 @@ def _outcome_row(j: Journey, spec: ToolSpec, level: float, day: int, contact: st
     at = _time(rng)
     return (f"{ids.next()}\t{tenant}\t{iso(day)} {at}:00+00\t{j.worker.user}\t{j.id}\t"
             f"{spec.tool.value}\t{iso(day)}\t{{{','.join(map(str, items))}}}\t{wants_literal}\t"
-            f"{score}\t{json.dumps(subscores)}\t{contact or N}\n")
+            f"{score}\t{json.dumps(subscores)}\t{contact or N}\t1\t{N}\n")
 
 
 def _items(spec: ToolSpec, level: float, rng: random.Random) -> list[int]:
@@ -343,5 +345,6 @@ def _items(spec: ToolSpec, level: float, rng: random.Random) -> list[int]:
 
 OUTCOME_COLUMNS = (
     "id", "tenant_id", "recorded_at", "recorded_by_id", "referral_id", "tool", "completed_on",
-    "items", "wants_more_help", "score", "subscores", "contact_id",
+    "items", "wants_more_help", "score", "subscores", "contact_id", "version",
+    "entered_in_error_at",
 )

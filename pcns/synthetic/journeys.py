@@ -345,7 +345,7 @@ def referral_row(j: Journey, tenant: str, cal: Calendar) -> str:
         f"{j.redirect_destination}\t{j.rejection_reason}\t{j.decision_note}\t{j.mdt_note}\t"
         f"{worker}\t{allocated}\t{discharged}\t{j.discharge_reason}\t"
         f"{j.discharge_destination}\t{j.discharge_note}\t{j.previous or N}\t{j.episode}\t"
-        f"{j.version}\n"
+        f"{j.version}\tt\t{N}\n"
     )
 
 
@@ -355,7 +355,8 @@ REFERRAL_COLUMNS = (
     "presenting_needs", "reason", "status", "triaged_on", "triaged_by_id",
     "redirect_destination", "rejection_reason", "decision_note", "mdt_note", "worker_id",
     "allocated_on", "discharged_on", "discharge_reason", "discharge_destination",
-    "discharge_note", "previous_referral_id", "episode_id", "version",
+    "discharge_note", "previous_referral_id", "episode_id", "version", "identity_checked",
+    "triage_escalated_at",
 )
 
 
