@@ -67,13 +67,24 @@ class Refusal(Enum):
     TOO_FAST = "too_fast"
 
 
+def _increment(key: str) -> int:
+    """Add one to the address's count, starting a window at its first submission. The key can
+    expire between ``add`` and ``incr`` (the window ended): then it starts again."""
+    for _ in range(2):
+        cache.add(key, 0, window_seconds())
+        try:
+            return cache.incr(key)
+        except ValueError:  # expired just now
+            continue
+    return cache.incr(key)
+
+
 def count_submission(request: HttpRequest) -> Refusal | None:
     """Count this submission against its client address; a refusal if it is over the limit or
     the count cannot be kept."""
     key = f"self-referral:address:{client_address(request)}"
     try:
-        cache.add(key, 0, window_seconds())  # the window starts at the first submission
-        count = cache.incr(key)
+        count = _increment(key)
     except Exception as error:  # any cache failure: refuse, and say so in the log
         logger.warning(UNAVAILABLE_WARNING, type(error).__name__)
         return Refusal.UNAVAILABLE

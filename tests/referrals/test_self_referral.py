@@ -275,3 +275,21 @@ def test_every_public_page_tells_someone_in_crisis_where_to_get_help_now(client,
         assert "not for emergencies" in page, name
         for number in ("999", "111", "116 123"):
             assert number in page, (name, number)
+
+
+def test_a_window_that_ends_between_counting_steps_starts_again_rather_than_refusing(
+        rf, monkeypatch):
+    """The address's key can expire between the cache's add and incr: the count starts over."""
+    real_add = door_limits.cache.add
+    calls = []
+
+    def add_lost_to_expiry(key, value, timeout):
+        calls.append(key)
+        if len(calls) == 1:
+            return True  # as if added, then expired before the increment
+        return real_add(key, value, timeout)
+
+    monkeypatch.setattr(door_limits.cache, "add", add_lost_to_expiry)
+    request = rf.post("/", REMOTE_ADDR="203.0.113.9")
+    assert door_limits.count_submission(request) is None
+    assert len(calls) == 2
