@@ -134,10 +134,11 @@ def gp_referral_create(*, actor: User, person_data: PersonInput,
     )
     if errors:
         raise ValidationError(errors)
-    if person is not None and (existing := open_referral_in_team(person, data.team)):
+    if person is not None and open_referral_in_team(person, data.team):
+        # Only what stops a second referral: not when, nor from whom, the first one came.
         raise ValidationError({"team": [
-            f"This patient already has an open referral with {data.team.name}, received "
-            f"{existing.received_on:%d/%m/%Y}. Contact the team rather than referring again."
+            f"This patient already has an open referral with {data.team.name}. Contact the "
+            f"team rather than referring again."
         ]})
     return referral_intake(actor=actor, person=person,
                            person_data=None if person else person_data, data=referral_data)
