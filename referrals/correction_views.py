@@ -83,6 +83,7 @@ def person_edit(request: HttpRequest, person_id) -> HttpResponse:
                 reason=form.cleaned_data["correction_reason"], data=form.person_input(),
             )
         except Conflict as error:
+            audit_shown(request, person, note="details form")
             return _conflict(request, template, _person_context(form, person), error)
         except ValidationError as error:
             add_service_errors(form, error, aliases=ALIASES)
@@ -134,6 +135,7 @@ def referral_amend(request: HttpRequest, referral_id) -> HttpResponse:
                 reason=form.cleaned_data["correction_reason"], data=form.intake_input(),
             )
         except Conflict as error:
+            audit_shown(request, referral, note="intake correction form")
             return _conflict(request, template, _referral_context(form, referral), error)
         except ValidationError as error:
             add_service_errors(form, error, aliases=ALIASES)

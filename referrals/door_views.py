@@ -212,6 +212,7 @@ def referral_identity_check(request: HttpRequest, referral_id) -> HttpResponse:
                                             version=form.cleaned_data["version"],
                                             note=form.cleaned_data["note"])
         except Conflict as error:
+            audit_shown(request, referral, note="identity check")
             return _conflict(request, template, _identity_context(form, referral), error)
         except ValidationError as error:
             add_service_errors(form, error)

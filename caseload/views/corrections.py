@@ -91,6 +91,7 @@ def care_record_correct(request: HttpRequest, kind: str, record_id) -> HttpRespo
                 record=record, actor=request.user, version=in_error.cleaned_data["version"],
                 reason=in_error.cleaned_data["error_reason"])
         except Conflict as error:
+            audit_shown(request, referral, note=f"correcting a {spec.label}")
             return _conflict(request, template, context(), error)
         except ValidationError as error:
             add_service_errors(in_error, error, aliases={"reason": "error_reason"})
@@ -105,6 +106,7 @@ def care_record_correct(request: HttpRequest, kind: str, record_id) -> HttpRespo
                 reason=amend.cleaned_data["correction_reason"],
                 changes={name: amend.cleaned_data[name] for name in spec.amendable})
         except Conflict as error:
+            audit_shown(request, referral, note=f"correcting a {spec.label}")
             return _conflict(request, template, context(), error)
         except ValidationError as error:
             add_service_errors(amend, error, aliases=ALIASES)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.exceptions import Conflict
+from pcns.models import AuditEvent
 from pcns.tenancy import tenant_context
 from referrals import corrections, permissions, services
 from referrals.models import Person, Referral, ReferralEvent, Revision
@@ -204,6 +205,9 @@ def test_a_stale_person_form_answers_409_and_saves_nothing(client, tenant_a):
     with tenant_context(tenant_a.tenant.pk):
         person.refresh_from_db()
         assert person.phone != "07700 900999"
+        # The page shown again with the person's details is a read, and audited as one.
+        assert AuditEvent.objects.filter(action="view", actor=tenant_a.clinician,
+                                         target_id=str(person.pk)).exists()
 
 
 def test_the_person_form_needs_a_reason(client, tenant_a):
