@@ -86,8 +86,8 @@ def team_leads_of(referral: Referral) -> QuerySet[Membership]:
 
 def referral_escalate(*, referral_id, now: dt.datetime | None = None) -> bool:
     """Escalate one overdue referral, once: claim it, record the event and the audit row, and
-    email the team's leads after commit. True if this call escalated it; False if it was
-    escalated already or triaged in the meantime."""
+    email the team's leads, all in one transaction. True if this call escalated it; False if it
+    was escalated already or triaged in the meantime."""
     now = now or timezone.now()
     with transaction.atomic():
         claimed = _waiting(require_tenant_id()).filter(pk=referral_id).update(
@@ -102,9 +102,12 @@ def referral_escalate(*, referral_id, now: dt.datetime | None = None) -> bool:
                      fields=["triage_escalated_at"], actor_label=JOB_LABEL)
         recipients = [lead.user.email for lead in team_leads_of(referral)]
         if recipients:
+            # Sent before the claim commits: if the mail server refuses, the claim rolls back
+            # with the event and the next run tries again. A lost commit after a sent email
+            # means one email too many, never none.
             subject, body = _email(referral)
-            transaction.on_commit(lambda: send_mail(subject=subject, message=body,
-                                                    from_email=None, recipient_list=recipients))
+            send_mail(subject=subject, message=body, from_email=None,
+                      recipient_list=recipients)
     return True
 
 

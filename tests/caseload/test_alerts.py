@@ -402,3 +402,20 @@ def test_the_same_needs_in_another_order_are_no_correction(tenant_a):
             reason="Saved again", data=corrections.ReferralIntakeInput(
                 **{**values, "presenting_needs": ["low_mood", "anxiety"]}))
         assert not Revision.objects.filter(record_id=referral.pk).exists()
+
+
+def test_an_alert_email_the_mail_server_refused_is_not_marked_sent(tenant_a, settings,
+                                                                   mailoutbox):
+    referral = _allocated(tenant_a)
+    _record(tenant_a, referral, "phq9", [0, 0, 0, 0, 0, 0, 0, 0, 2])
+    [alert] = _alerts(tenant_a, referral=referral)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 1
+    with pytest.raises(OSError):
+        notify_alerts.run(tenant_id=str(tenant_a.tenant.pk), concern_ids=[str(alert.pk)])
+    [alert] = _alerts(tenant_a, referral=referral)
+    assert alert.leads_notified_at is None  # the claim rolled back with the failed send
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert _notify(tenant_a, [alert]) == 1
+    assert len(mailoutbox) == 1

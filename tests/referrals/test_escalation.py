@@ -175,3 +175,24 @@ def test_an_imported_referral_still_awaiting_triage_emails_no_one(
     assert _run_at(tenant_a, THURSDAY + dt.timedelta(days=3),
                    django_capture_on_commit_callbacks) == 0
     assert mailoutbox == []
+
+
+def test_a_mail_server_that_refuses_leaves_the_referral_to_the_next_run(
+    tenant_a, mailoutbox, django_capture_on_commit_callbacks, settings
+):
+    cast = tenant_a
+    referral = _entered(cast, THURSDAY, urgency="emergency")
+    due = THURSDAY + dt.timedelta(hours=4, minutes=1)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 1
+    assert _run_at(cast, due, django_capture_on_commit_callbacks) == 0  # nothing listening
+    assert _reload(cast, referral).triage_escalated_at is None
+    with tenant_context(cast.tenant.pk):
+        assert not ReferralEvent.objects.filter(referral=referral,
+                                                kind="triage_escalated").exists()
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    later = due + dt.timedelta(minutes=10)
+    assert _run_at(cast, later, django_capture_on_commit_callbacks) == 1
+    assert len(mailoutbox) == 1
+    assert _reload(cast, referral).triage_escalated_at is not None
