@@ -89,6 +89,19 @@ def ended_row(onward: OnwardReferral) -> dict:
     withdrawn = consent.withdrawn_on is not None
     ended_on = consent.withdrawn_on if withdrawn else min(
         consent.expires_on + dt.timedelta(days=1), timezone.localdate())
+    if onward.status != OnwardStatus.WITHDRAWN:
+        # Finished by the partner (closed or declined) before consent ended: that outcome is
+        # what happened, and it stays; only the person's details go.
+        return {
+            "ended": True,
+            "reference": onward.reference,
+            "sent_on": uk_date(onward.sent_on),
+            "status": {"text": onward.get_status_display(),
+                       "classes": STATUS_TAG.get(onward.status, "")},
+            "outcome": ("Consent withdrawn since: details no longer shown" if withdrawn
+                        else "Consent ended since: details no longer shown"),
+            "closed_on": uk_date(onward.closed_on or onward.responded_on or ended_on),
+        }
     return {
         "ended": True,
         "reference": onward.reference,

@@ -113,7 +113,10 @@ def test_a_closed_one_whose_consent_is_withdrawn_later_keeps_its_row_but_loses_i
                                   version=onward.version)
     page = _closed(client)
     assert family_name not in page
-    assert "Withdrawn by the referrer" in _row(page, onward.reference)
+    row = _row(page, onward.reference)
+    # What the partner did stays what happened: closed, not withdrawn.
+    assert "Consent withdrawn since: details no longer shown" in row
+    assert "Withdrawn" not in row.replace("withdrawn since", "")
 
 
 def test_another_partner_and_another_place_never_see_the_withdrawn_row(client, tenant_a,
