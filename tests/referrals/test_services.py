@@ -14,7 +14,7 @@ from caseload.models import Intervention, RiskConcern
 from config.exceptions import Conflict
 from pcns.models import AuditEvent, IntakePause
 from pcns.tenancy import tenant_context
-from referrals import services
+from referrals import doors, services
 from referrals.models import IntakeRefusal, Person, PersonMerge, Referral, ReferralEvent
 from referrals.states import CARE_EVENTS, TRANSITIONS, EventKind, IllegalTransition, Status
 from referrals.validators import normalise_nhs_number
@@ -95,11 +95,19 @@ def _perform(cast, referral: Referral, event: EventKind) -> Referral:
             referral=referral, actor=actor, version=version, reason="stepped_down",
             destination="The person's GP"),
         EventKind.REOPENED: lambda: _reopen(cast, referral),
+        EventKind.IDENTITY_CHECKED: lambda: _check_identity(cast, referral),
         EventKind.ACTIVATED: lambda: _activate(cast, referral),
         **{event: lambda event=event: _record_care(cast, referral, event)
            for event in CARE_EVENTS},
     }
     return calls[event]()
+
+
+def _check_identity(cast, referral: Referral) -> Referral:
+    """As for a self-referral: the mark is set, then a lead records how they checked."""
+    Referral.objects.filter(pk=referral.pk).update(identity_checked=False)
+    return doors.referral_confirm_identity(referral=referral, actor=cast.team_lead,
+                                           version=referral.version, note="Traced on the Spine")
 
 
 def _reopen(cast, referral: Referral) -> Referral:
