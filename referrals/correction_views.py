@@ -16,14 +16,9 @@ from config.pages import field_value as _value
 from config.pages import require as _require
 from pcns.audit import audit_shown
 from pcns.presenters import error_list
-from referrals import corrections, permissions, selectors
+from referrals import corrections, permissions, presenters, selectors
 from referrals.codes import (
-    ContactMethod,
-    EthnicCategory,
-    Gender,
-    NhsNumberMissingReason,
     PresentingNeed,
-    Sex,
     Source,
     Urgency,
 )
@@ -54,14 +49,7 @@ def _person_context(form, person) -> dict:
         "v": value,
         "dob": date_parts(form, "date_of_birth"),
         "choices": {
-            "sex": _choices(Sex.choices, value("sex")),
-            "gender": _choices(Gender.choices, value("gender", Gender.NOT_STATED)),
-            "ethnicity": _choices(EthnicCategory.choices,
-                                  value("ethnicity", EthnicCategory.NOT_STATED)),
-            "missing": _choices(NhsNumberMissingReason.choices,
-                                value("nhs_number_missing_reason"), blank="Not applicable"),
-            "contact": _choices(ContactMethod.choices,
-                                value("preferred_contact_method", ContactMethod.TELEPHONE)),
+            **presenters.identity_choices(value),
             "practice": _choices(
                 [(o.pk, o.name) for o in form.fields["registered_practice"].queryset],
                 value("registered_practice"), blank="Not known"),

@@ -20,14 +20,9 @@ from pcns.audit import audit_shown
 from pcns.models import Tenant
 from pcns.presenters import error_list
 from pcns.tenancy import tenant_context, tenant_id_for_slug
-from referrals import door_forms, door_limits, doors, permissions, selectors
+from referrals import door_forms, door_limits, doors, permissions, presenters, selectors
 from referrals.codes import (
-    ContactMethod,
-    EthnicCategory,
-    Gender,
-    NhsNumberMissingReason,
     PresentingNeed,
-    Sex,
     Urgency,
 )
 from referrals.services import IntakePaused
@@ -67,14 +62,7 @@ def _gp_context(request, form) -> dict:
         "v": value,
         "dob": date_parts(form, "date_of_birth"),
         "choices": {
-            "sex": _choices(Sex.choices, value("sex")),
-            "gender": _choices(Gender.choices, value("gender", Gender.NOT_STATED)),
-            "ethnicity": _choices(EthnicCategory.choices,
-                                  value("ethnicity", EthnicCategory.NOT_STATED)),
-            "missing": _choices(NhsNumberMissingReason.choices,
-                                value("nhs_number_missing_reason"), blank="Not applicable"),
-            "contact": _choices(ContactMethod.choices,
-                                value("preferred_contact_method", ContactMethod.TELEPHONE)),
+            **presenters.identity_choices(value),
             "urgency": _choices(Urgency.choices, value("urgency", Urgency.ROUTINE)),
             "needs": _choices(PresentingNeed.choices, needs),
             "team": _choices([(t.pk, t.name) for t in teams],

@@ -7,9 +7,18 @@ import datetime as dt
 from django.urls import reverse
 from django.utils import timezone
 
+from config.pages import choice_items
 from config.templating import uk_date, uk_datetime
 from referrals import triage_facts
-from referrals.codes import ETHNIC_BROAD_GROUP, PresentingNeed
+from referrals.codes import (
+    ETHNIC_BROAD_GROUP,
+    ContactMethod,
+    EthnicCategory,
+    Gender,
+    NhsNumberMissingReason,
+    PresentingNeed,
+    Sex,
+)
 from referrals.models import Person, Referral, ReferralEvent
 from referrals.states import Status
 from referrals.validators import format_nhs_number
@@ -324,3 +333,19 @@ def duplicate_rows(people) -> list[dict]:
         }
         for p in people
     ]
+
+
+def identity_choices(value) -> dict:
+    """The choice items of a person's identity fields (sex, gender, ethnicity, why the NHS
+    number is missing, how to contact them), for every form that takes a person's details.
+    ``value(name, default)`` is what the field shows (config.pages.field_value)."""
+    return {
+        "sex": choice_items(Sex.choices, value("sex")),
+        "gender": choice_items(Gender.choices, value("gender", Gender.NOT_STATED)),
+        "ethnicity": choice_items(EthnicCategory.choices,
+                                  value("ethnicity", EthnicCategory.NOT_STATED)),
+        "missing": choice_items(NhsNumberMissingReason.choices,
+                                value("nhs_number_missing_reason"), blank="Not applicable"),
+        "contact": choice_items(ContactMethod.choices,
+                                value("preferred_contact_method", ContactMethod.TELEPHONE)),
+    }

@@ -33,14 +33,9 @@ from referrals import (
     triage_facts,
 )
 from referrals.codes import (
-    ContactMethod,
-    EthnicCategory,
-    Gender,
-    NhsNumberMissingReason,
     PresentingNeed,
     RedirectDestination,
     RejectionReason,
-    Sex,
     Source,
     Urgency,
 )
@@ -69,14 +64,7 @@ def _intake_context(form, *, person=None, duplicates=None) -> dict:
         "dob": date_parts(form, "date_of_birth") if "date_of_birth" in form.fields else None,
         "received": date_parts(form, "received_on"),
         "choices": {
-            "sex": _choices(Sex.choices, value("sex")),
-            "gender": _choices(Gender.choices, value("gender", Gender.NOT_STATED)),
-            "ethnicity": _choices(EthnicCategory.choices,
-                                  value("ethnicity", EthnicCategory.NOT_STATED)),
-            "missing": _choices(NhsNumberMissingReason.choices,
-                                value("nhs_number_missing_reason"), blank="Not applicable"),
-            "contact": _choices(ContactMethod.choices,
-                                value("preferred_contact_method", ContactMethod.TELEPHONE)),
+            **presenters.identity_choices(value),
             "source": _choices(Source.choices, value("source"), blank="Choose a source"),
             "urgency": _choices(Urgency.choices, value("urgency", Urgency.ROUTINE)),
             "needs": _choices(PresentingNeed.choices, needs),
